@@ -1,0 +1,35 @@
+// Runs the unit tests (src/**/*.test.ts) or the end-to-end tests (test/e2e/**/*.test.ts) with node's
+// own test runner; TypeScript is loaded through tsx because Node 20 cannot strip types itself.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const kind = process.argv[2];
+const roots = { unit: ["src"], e2e: ["test/e2e"] }[kind];
+if (!roots) {
+  console.error(`usage: node scripts/run-tests.mjs unit|e2e (got ${kind ?? "nothing"})`);
+  process.exit(2);
+}
+
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...find(path));
+    else if (name.endsWith(".test.ts")) out.push(path);
+  }
+  return out;
+}
+
+const files = roots.flatMap(find).sort();
+if (files.length === 0) {
+  console.error(`no ${kind} test files found under ${roots.join(", ")}`);
+  process.exit(1);
+}
+const concurrency = kind === "e2e" ? "2" : "4";
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...process.argv.slice(3), ...files],
+  { stdio: "inherit" },
+);
+process.exit(result.status ?? 1);

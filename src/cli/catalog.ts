@@ -1,0 +1,60 @@
+/**
+ * The static list of commands: names and one-line summaries for `--help`, and the lazy loader of each
+ * command's module, so that help and dispatch never import a command that is not run.
+ * @module
+ */
+import type { CommandModule } from "./command.js";
+
+export interface CommandDescriptor {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: () => Promise<CommandModule>;
+}
+
+export const COMMANDS: readonly CommandDescriptor[] = [
+  {
+    name: "config",
+    summary: "Read and change the configuration: get, set, unset, validate, file",
+    load: () => import("./commands/config.js"),
+  },
+  {
+    name: "logs",
+    summary: "Show the gateway's JSON-lines logs (--follow, --json, --limit, --level, --since)",
+    load: () => import("./commands/logs.js"),
+  },
+  {
+    name: "doctor",
+    summary: "Check Node.js, the state directory, the config and the logs; --fix repairs what is safe",
+    load: () => import("./commands/doctor.js"),
+  },
+];
+
+export const GLOBAL_OPTIONS: readonly (readonly [string, string])[] = [
+  ["--profile <name>", "Use the named profile: state in ~/.openclaw-<name>, its own config and port"],
+  ["--dev", "Shorthand for --profile dev (default gateway port 19001)"],
+  ["--log-level <level>", "Console log level: trace, debug, info, warn, error, fatal, silent"],
+  ["--no-color", "Plain output without colours (NO_COLOR=1 does the same)"],
+  ["-V, --version", "Print the version"],
+  ["-h, --help", "Show this help; openclaw <command> --help shows a command's options"],
+];
+
+/** The top-level help text, built from data only. */
+export function renderHelp(version: string): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length), ...GLOBAL_OPTIONS.map(([flag]) => flag.length)) + 2;
+  const lines = [
+    `openclaw ${version}: the OpenClaw Gateway and its command line`,
+    "",
+    "Usage: openclaw [global options] <command> [options]",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    "",
+    "Global options:",
+    ...GLOBAL_OPTIONS.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`),
+    "",
+    "Environment: OPENCLAW_STATE_DIR, OPENCLAW_CONFIG_PATH, OPENCLAW_PROFILE, OPENCLAW_HOME",
+    "Exit codes: 0 ok, 1 failure, 2 usage error, 78 configuration error",
+    "",
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,48 @@
+/** `openclaw doctor`: checks, and with --fix the safe repairs. @module */
+import type { Command } from "commander";
+import { runDoctor, type CheckStatus, type DoctorCheck } from "../../config/doctor.js";
+import type { CliContext } from "../command.js";
+import { EXIT } from "../errors.js";
+
+const MARK: Record<CheckStatus, string> = { ok: "ok   ", warn: "warn ", fail: "FAIL ", fixed: "fixed" };
+const PAINT: Record<CheckStatus, string> = { ok: "32", warn: "33", fail: "31", fixed: "36" };
+
+export function register(program: Command, ctx: CliContext, done: (code: number) => void): void {
+  program
+    .command("doctor")
+    .description("Check Node.js, the state directory, the config, disk space and logs")
+    .option("--fix", "apply the safe fixes (file modes, missing folders, leftover temporary files)")
+    .option("--repair", "same as --fix")
+    .option("--non-interactive", "never ask; doctor only changes anything with --fix")
+    .option("--json", "print the checks as JSON")
+    .action((opts: { fix?: boolean; repair?: boolean; json?: boolean }) => {
+      const checks = runDoctor({
+        paths: ctx.paths,
+        env: ctx.env,
+        nodeVersion: ctx.nodeVersion,
+        fix: Boolean(opts.fix || opts.repair),
+        now: ctx.now(),
+      });
+      const failed = checks.some((check) => check.status === "fail");
+      if (opts.json) ctx.printJson({ ok: !failed, profile: ctx.profile, stateDir: ctx.paths.stateDir, checks });
+      else ctx.stdout.write(renderChecks(checks, ctx.color));
+      done(failed ? EXIT.failure : EXIT.ok);
+    });
+}
+
+/** The text report: one line per check, indented detail and next step. */
+export function renderChecks(checks: readonly DoctorCheck[], color: boolean): string {
+  const lines: string[] = [];
+  for (const check of checks) {
+    const mark = color ? `\u001b[${PAINT[check.status]}m${MARK[check.status]}\u001b[0m` : MARK[check.status];
+    const [first, ...rest] = check.message.split("\n");
+    lines.push(`${mark} ${first}`);
+    for (const line of rest) lines.push(`      ${line}`);
+    if (check.next && check.status !== "ok" && check.status !== "fixed") lines.push(`      -> ${check.next}`);
+  }
+  const failed = checks.filter((c) => c.status === "fail").length;
+  const warned = checks.filter((c) => c.status === "warn").length;
+  const fixed = checks.filter((c) => c.status === "fixed").length;
+  lines.push("", `${failed} failed, ${warned} warning(s), ${fixed} fixed`);
+  return `${lines.join("\n")}\n`;
+}

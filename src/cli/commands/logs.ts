@@ -1,0 +1,146 @@
+/** `openclaw logs`: the local JSON-lines log files (the gateway-backed form comes with the gateway). @module */
+import type { Command } from "commander";
+import { readConfigSnapshot } from "../../config/load.js";
+import { dailyLogPath, listDailyLogs } from "../../logging/files.js";
+import {
+  formatConsole,
+  isLogLevel,
+  levelRank,
+  LOG_LEVELS,
+  type LogLevel,
+  type LogRecord,
+} from "../../logging/logger.js";
+import { followLog, readLastLines } from "../../logging/tail.js";
+import type { CliContext } from "../command.js";
+import { EXIT, UsageError } from "../errors.js";
+
+export const MAX_LIMIT = 10_000;
+
+interface LogsOptions {
+  follow?: boolean;
+  json?: boolean;
+  limit: string;
+  level?: string;
+  since?: string;
+  interval: string;
+  maxBytes: string;
+}
+
+export function register(program: Command, ctx: CliContext, done: (code: number) => void): void {
+  program
+    .command("logs")
+    .description("Show the gateway's logs from the state directory's daily JSON-lines files")
+    .option("-f, --follow", "keep printing new lines (follows into the next day's file)")
+    .option("--json", "print the raw JSON lines")
+    .option("-n, --limit <n>", `how many lines to show first (at most ${MAX_LIMIT})`, "200")
+    .option("--level <level>", `only this level and above: ${LOG_LEVELS.filter((l) => l !== "silent").join(", ")}`)
+    .option("--since <time>", "only lines since an ISO time or a duration ago: 30s, 10m, 2h, 1d")
+    .option("--interval <ms>", "poll interval with --follow", "1000")
+    .option("--max-bytes <n>", "read at most this many bytes from the end of the files", "1048576")
+    .action(async (opts: LogsOptions) => done(await logsCommand(ctx, opts)));
+}
+
+async function logsCommand(ctx: CliContext, opts: LogsOptions): Promise<number> {
+  const limit = positiveInt(opts.limit, "--limit", MAX_LIMIT);
+  const interval = positiveInt(opts.interval, "--interval", 60_000);
+  const maxBytes = positiveInt(opts.maxBytes, "--max-bytes", 256 * 1024 * 1024);
+  if (opts.level !== undefined && (!isLogLevel(opts.level) || opts.level === "silent")) {
+    throw new UsageError(
+      `Unknown level "${opts.level}"`,
+      `Use one of: ${LOG_LEVELS.filter((l) => l !== "silent").join(", ")}`,
+    );
+  }
+  const minRank = opts.level ? levelRank(opts.level as LogLevel) : 0;
+  const since = opts.since === undefined ? undefined : parseSince(opts.since, ctx.now());
+
+  // A broken config must not hide the logs that explain it: use logging.file only when it is readable.
+  const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
+  const logging = snapshot.resolved.logging as { file?: unknown } | undefined;
+  const fixedPath = typeof logging?.file === "string" ? logging.file : undefined;
+  const files = fixedPath ? [fixedPath] : listDailyLogs(ctx.paths.logsDir).map((f) => f.path);
+
+  const keep = (line: string): boolean => {
+    if (minRank === 0 && since === undefined) return true;
+    const record = parseRecord(line);
+    if (!record) return minRank === 0 && since === undefined;
+    if (minRank > 0 && (!isLogLevel(record.level) || levelRank(record.level) < minRank)) return false;
+    if (since !== undefined && !(Date.parse(record.time) >= since)) return false;
+    return true;
+  };
+  const show = (line: string): void => {
+    if (opts.json) {
+      ctx.print(line);
+      return;
+    }
+    const record = parseRecord(line);
+    ctx.stdout.write(record ? formatConsole(record, { color: ctx.color }) : `${line}\n`);
+  };
+
+  if (files.length === 0 && !opts.follow) {
+    ctx.warn(`No log files in ${ctx.paths.logsDir} yet. The gateway writes them while it runs.`);
+    return EXIT.ok;
+  }
+  for (const line of readLastLines(files, { limit, maxBytes, keep })) show(line);
+  if (!opts.follow) return EXIT.ok;
+
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    await followLog({
+      currentFile: () => fixedPath ?? dailyLogPath(ctx.paths.logsDir, ctx.now()),
+      intervalMs: interval,
+      signal: controller.signal,
+      fromEnd: true,
+      onLine: (line) => {
+        if (keep(line)) show(line);
+      },
+    });
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+  return EXIT.ok;
+}
+
+function parseRecord(line: string): LogRecord | undefined {
+  try {
+    const value = JSON.parse(line) as unknown;
+    if (
+      value &&
+      typeof value === "object" &&
+      typeof (value as LogRecord).msg === "string" &&
+      typeof (value as LogRecord).level === "string"
+    ) {
+      return value as LogRecord;
+    }
+  } catch {
+    // not a JSON line: shown as it is
+  }
+  return undefined;
+}
+
+function positiveInt(raw: string, flag: string, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+    throw new UsageError(`${flag} takes a whole number from 1 to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+/** An ISO time, or a duration ago (`30s`, `10m`, `2h`, `1d`), as epoch milliseconds. */
+export function parseSince(raw: string, now: Date): number {
+  const duration = /^(\d+)(s|m|h|d)$/.exec(raw.trim());
+  if (duration) {
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[duration[2] as "s" | "m" | "h" | "d"];
+    return now.getTime() - Number(duration[1]) * unit;
+  }
+  const time = Date.parse(raw);
+  if (Number.isNaN(time)) {
+    throw new UsageError(
+      `--since: "${raw}" is neither a time nor a duration`,
+      "Examples: --since 10m, --since 2h, --since 2026-11-25T08:00:00Z",
+    );
+  }
+  return time;
+}

@@ -1,0 +1,122 @@
+/**
+ * File-system primitives for state that must never be half-written or readable by others:
+ * private directories, atomic replacement, and mode checks.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  chmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+export const PRIVATE_DIR_MODE = 0o700;
+export const SECRET_FILE_MODE = 0o600;
+
+/** Creates a directory (and its parents) with mode 0700 when missing; an existing one is left as it is. */
+export function ensurePrivateDir(path: string): void {
+  mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
+
+/** The permission bits of a path, or null when it does not exist. */
+export function modeOf(path: string): number | null {
+  try {
+    return statSync(path).mode & 0o777;
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+/** True when group or others have any access. */
+export function isOpenToOthers(mode: number): boolean {
+  return (mode & 0o077) !== 0;
+}
+
+export function formatMode(mode: number): string {
+  return `0${mode.toString(8).padStart(3, "0")}`;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === "ENOENT";
+}
+
+/**
+ * Replaces `path` with `data` so that a reader sees either the old or the new content, never a mix:
+ * write a temporary file in the same directory, fsync it, rename it over the target, fsync the directory.
+ */
+export function atomicWriteFile(path: string, data: string | Uint8Array, mode = SECRET_FILE_MODE): void {
+  const dir = dirname(path);
+  ensurePrivateDir(dir);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const fd = openSync(tmp, "wx", mode);
+  try {
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw error;
+  }
+  closeSync(fd);
+  try {
+    // openSync's mode is filtered by the umask; the target's mode must not be.
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (error) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
+  fsyncDir(dir);
+}
+
+/** Removes temporary files that an earlier atomic write of `path` left behind when it was killed. */
+export function removeStaleTempFiles(path: string, olderThanMs: number, now: number): string[] {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const full = join(dir, name);
+    try {
+      if (now - statSync(full).mtimeMs < olderThanMs) continue;
+      unlinkSync(full);
+      removed.push(full);
+    } catch {
+      // raced with another writer's cleanup
+    }
+  }
+  return removed;
+}
+
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The one schema of `openclaw.json`: every key this project reads, now and in later features.
+ * Keys that OpenClaw defines but we do not use are listed in `upstream-keys.ts` instead: they are kept
+ * on every write and reported as ignored, never rejected.
+ * @module
+ */
+import * as v from "valibot";
+
+const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const nonEmpty = v.pipe(v.string(), v.minLength(1, "Expected a non-empty string"));
+const secret = v.pipe(v.string(), v.minLength(1, "Expected a non-empty string"), v.maxLength(4096));
+const port = int(1, 65535);
+const wsUrl = v.pipe(
+  v.string(),
+  v.url(),
+  v.regex(/^wss?:\/\//, "Expected a ws:// or wss:// URL, for example ws://127.0.0.1:18789"),
+);
+const httpUrl = v.pipe(
+  v.string(),
+  v.url(),
+  v.regex(/^https?:\/\//, "Expected an http:// or https:// URL, for example http://127.0.0.1:11434/v1"),
+);
+const origin = v.pipe(
+  v.string(),
+  v.regex(/^https?:\/\/[^/\s]+$/, "Expected an origin such as https://example.com (scheme, host and port, no path)"),
+);
+const modelRef = v.pipe(
+  v.string(),
+  v.regex(/^[^/\s]+\/\S+$/, 'Expected a model reference "provider/model", for example openai/gpt-5.1'),
+);
+/** Every key inside is optional and unknown keys are errors. */
+const section = <T extends v.ObjectEntries>(entries: T) => v.optional(v.partial(v.strictObject(entries)));
+
+export const BIND_MODES = ["loopback", "lan", "tailnet", "custom", "auto"] as const;
+export const AUTH_MODES = ["token", "password", "none", "trusted-proxy"] as const;
+export const RELOAD_MODES = ["off", "hot", "restart", "hybrid"] as const;
+export const THINKING_LEVELS = ["off", "minimal", "low", "medium", "high", "xhigh"] as const;
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export const MODEL_APIS = [
+  "openai-completions",
+  "openai-responses",
+  "openai-codex-responses",
+  "anthropic-messages",
+  "google-generative-ai",
+  "github-copilot",
+  "bedrock-converse-stream",
+  "ollama",
+  "azure-openai-responses",
+] as const;
+
+const providerModel = v.looseObject({
+  id: nonEmpty,
+  name: v.optional(v.string()),
+  api: v.optional(v.picklist(MODEL_APIS)),
+  reasoning: v.optional(v.boolean()),
+  input: v.optional(v.array(v.picklist(["text", "image"]))),
+  contextWindow: v.optional(int(1, 100_000_000)),
+  maxTokens: v.optional(int(1, 100_000_000)),
+});
+
+const provider = v.partial(
+  v.strictObject({
+    baseUrl: httpUrl,
+    apiKey: secret,
+    auth: v.picklist(["api-key", "aws-sdk", "oauth", "token"]),
+    api: v.picklist(MODEL_APIS),
+    headers: v.record(v.string(), v.string()),
+    authHeader: v.boolean(),
+    models: v.array(providerModel),
+  }),
+);
+
+export const configSchema = v.partial(
+  v.strictObject({
+    gateway: section({
+      mode: v.picklist(["local", "remote"]),
+      port,
+      bind: v.picklist(BIND_MODES),
+      customBind: v.pipe(v.string(), v.ip("Expected an IP address, for example 192.168.1.10")),
+      // Upstream's name for customBind; both are read, customBind wins.
+      customBindHost: v.pipe(v.string(), v.ip("Expected an IP address, for example 192.168.1.10")),
+      auth: section({
+        mode: v.picklist(AUTH_MODES),
+        token: secret,
+        password: secret,
+        allowTailscale: v.boolean(),
+        rateLimit: section({
+          maxAttempts: int(1, 10_000),
+          windowMs: int(1_000, 86_400_000),
+          lockoutMs: int(0, 86_400_000),
+          exemptLoopback: v.boolean(),
+        }),
+      }),
+      controlUi: section({
+        enabled: v.boolean(),
+        basePath: v.pipe(v.string(), v.regex(/^\/[\w./-]*$/, "Expected a path starting with /")),
+        allowedOrigins: v.array(origin),
+      }),
+      tailscale: section({
+        mode: v.picklist(["off", "serve", "funnel"]),
+        resetOnExit: v.boolean(),
+      }),
+      remote: section({
+        enabled: v.boolean(),
+        url: wsUrl,
+        transport: v.picklist(["ssh", "direct"]),
+        token: secret,
+        password: secret,
+        tlsFingerprint: v.string(),
+        sshTarget: v.string(),
+        sshIdentity: v.string(),
+      }),
+      reload: section({
+        mode: v.picklist(RELOAD_MODES),
+        debounceMs: int(0, 60_000),
+        deferralTimeoutMs: int(0, 3_600_000),
+      }),
+      trustedProxies: v.array(
+        v.pipe(v.string(), v.regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, "Expected an IP address or CIDR range")),
+      ),
+    }),
+    agents: section({
+      defaults: section({
+        model: v.union([modelRef, v.partial(v.strictObject({ primary: modelRef, fallbacks: v.array(modelRef) }))]),
+        workspace: nonEmpty,
+        thinking: v.picklist(THINKING_LEVELS),
+      }),
+      list: v.array(
+        v.looseObject({
+          id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "Expected an agent id (letters, digits, _ and -)")),
+          default: v.optional(v.boolean()),
+          workspace: v.optional(nonEmpty),
+          model: v.optional(modelRef),
+        }),
+      ),
+    }),
+    models: section({
+      mode: v.picklist(["merge", "replace"]),
+      providers: v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, "Expected a provider id")), provider),
+    }),
+    // Each channel owns its section; their own schemas arrive with the channels.
+    channels: v.optional(v.record(v.string(), v.looseObject({ enabled: v.optional(v.boolean()) }))),
+    logging: section({
+      level: v.picklist(LOG_LEVELS),
+      consoleLevel: v.picklist(LOG_LEVELS),
+      consoleStyle: v.picklist(["pretty", "compact", "json"]),
+      file: nonEmpty,
+      maxFileBytes: int(64 * 1024, 10 * 1024 * 1024 * 1024),
+      retentionDays: int(1, 3650),
+      redactSensitive: v.picklist(["off", "tools"]),
+    }),
+    env: v.optional(v.looseObject({ vars: v.optional(v.record(v.string(), v.string())) })),
+  }),
+);
+
+export type OpenClawConfig = v.InferOutput<typeof configSchema>;
+
+/** Defaults applied by readers (never written into the file); listed once so messages can show them. */
+export const CONFIG_DEFAULTS: Readonly<Record<string, unknown>> = {
+  "gateway.port": 18789,
+  "gateway.bind": "loopback",
+  "gateway.auth.mode": "token",
+  "gateway.reload.mode": "hybrid",
+  "gateway.reload.debounceMs": 300,
+  "gateway.controlUi.enabled": true,
+  "gateway.tailscale.mode": "off",
+  "logging.level": "info",
+  "logging.maxFileBytes": 100 * 1024 * 1024,
+  "logging.retentionDays": 14,
+  "agents.defaults.thinking": "low",
+};
+
+type AnySchema = v.GenericSchema;
+
+/** What the schema says about a key path: known and its schema, free-form (records, loose objects), or unknown. */
+export type PathLookup =
+  | { kind: "known"; schema: AnySchema }
+  | { kind: "open" }
+  | { kind: "unknown"; at: number; keys: string[] };
+
+/** Follows a key path through the schema, for `config set` checks and near-miss suggestions. */
+export function lookupPath(path: readonly (string | number)[]): PathLookup {
+  let current: AnySchema = configSchema as unknown as AnySchema;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i]!;
+    const node = unwrap(current);
+    const type = node.type;
+    if (type === "strict_object" || type === "object" || type === "loose_object") {
+      const entries = (node as unknown as { entries: Record<string, AnySchema> }).entries;
+      const next = typeof segment === "string" ? entries[segment] : undefined;
+      if (next) {
+        current = next;
+        continue;
+      }
+      if (type === "loose_object") return { kind: "open" };
+      return { kind: "unknown", at: i, keys: Object.keys(entries) };
+    }
+    if (type === "record") {
+      current = (node as unknown as { value: AnySchema }).value;
+      continue;
+    }
+    if (type === "array") {
+      if (typeof segment !== "number") return { kind: "unknown", at: i, keys: [] };
+      current = (node as unknown as { item: AnySchema }).item;
+      continue;
+    }
+    if (type === "union") return { kind: "open" };
+    return { kind: "unknown", at: i, keys: [] };
+  }
+  return { kind: "known", schema: current };
+}
+
+function unwrap(schema: AnySchema): AnySchema {
+  let current = schema as AnySchema & { wrapped?: AnySchema };
+  // optional(optional(x)) nests at most a few levels; the bound keeps a malformed schema from looping.
+  for (let guard = 0; guard < 8 && current.wrapped; guard++) current = current.wrapped as typeof current;
+  return current;
+}
