@@ -1,28 +1,50 @@
-// Bundles src/entry.ts into dist/ with code splitting, so each command is its own lazily loaded chunk
-// and the --version/--help path loads one small file. Type-checking is `npm run typecheck` (tsc).
+// Builds dist/ in two parts:
+// - dist/entry.cjs: the process entry, CommonJS (Node starts it faster than an ES module), holding only
+//   the version and the help text; it loads the runner with import().
+// - dist/cli/run.js and dist/chunks/: the command runner as ESM with code splitting, so each command is
+//   its own lazily loaded chunk and dependencies are bundled (no node_modules lookups at start).
+// Type-checking is `npm run typecheck` (tsc).
 import { build } from "esbuild";
-import { readFileSync, rmSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 
-await build({
-  entryPoints: ["src/entry.ts"],
-  outdir: "dist",
+const common = {
   bundle: true,
-  splitting: true,
-  format: "esm",
   platform: "node",
+  target: "node20.19",
   // Prefer ESM builds: some packages (jsonc-parser) ship UMD as "main", which does not bundle.
   mainFields: ["module", "main"],
-  target: "node20.19",
   minifySyntax: true,
   legalComments: "linked",
-  chunkNames: "chunks/[name]-[hash]",
   define: { __OPENCLAW_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: "warning",
+};
+
+await build({
+  ...common,
+  entryPoints: ["src/entry.ts"],
+  outfile: "dist/entry.cjs",
+  format: "cjs",
+  external: ["./cli/run.js"],
+  banner: { js: "#!/usr/bin/env node" },
+  // version.ts reads package.json through import.meta only when running from source; the build inlines it.
+  logOverride: { "empty-import-meta": "silent" },
+});
+
+await build({
+  ...common,
+  entryPoints: ["src/cli/run.ts"],
+  outbase: "src",
+  outdir: "dist",
+  splitting: true,
+  format: "esm",
+  chunkNames: "chunks/[name]-[hash]",
   // Bundled CommonJS dependencies call require() for node built-ins; ESM has none, so give them one.
   banner: {
-    js: '#!/usr/bin/env node\nimport { createRequire as __ocCreateRequire } from "node:module";\nconst require = __ocCreateRequire(import.meta.url);',
+    js: 'import { createRequire as __ocCreateRequire } from "node:module";\nconst require = __ocCreateRequire(import.meta.url);',
   },
-  logLevel: "warning",
 });
+
+chmodSync(new URL("../dist/entry.cjs", import.meta.url), 0o755);

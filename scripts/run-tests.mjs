@@ -21,7 +21,7 @@ function find(dir) {
   return out;
 }
 
-const files = roots.flatMap(find).sort();
+const files = roots.flatMap(find).toSorted();
 if (files.length === 0) {
   console.error(`no ${kind} test files found under ${roots.join(", ")}`);
   process.exit(1);

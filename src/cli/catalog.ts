@@ -1,31 +1,26 @@
 /**
- * The static list of commands: names and one-line summaries for `--help`, and the lazy loader of each
- * command's module, so that help and dispatch never import a command that is not run.
+ * The static list of commands: names and one-line summaries for `--help`. Data only: the entry prints
+ * help from it without loading any command (the loaders are in `commands.ts`).
  * @module
  */
-import type { CommandModule } from "./command.js";
 
 export interface CommandDescriptor {
   readonly name: string;
   readonly summary: string;
-  readonly load: () => Promise<CommandModule>;
 }
 
 export const COMMANDS: readonly CommandDescriptor[] = [
   {
     name: "config",
     summary: "Read and change the configuration: get, set, unset, validate, file",
-    load: () => import("./commands/config.js"),
   },
   {
     name: "logs",
     summary: "Show the gateway's JSON-lines logs (--follow, --json, --limit, --level, --since)",
-    load: () => import("./commands/logs.js"),
   },
   {
     name: "doctor",
     summary: "Check Node.js, the state directory, the config and the logs; --fix repairs what is safe",
-    load: () => import("./commands/doctor.js"),
   },
 ];
 

@@ -15,6 +15,7 @@ import { closest } from "../config/suggest.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from "../logging/logger.js";
 import { VERSION } from "../version.js";
 import { COMMANDS, renderHelp } from "./catalog.js";
+import { COMMAND_LOADERS } from "./commands.js";
 import type { CliContext, CliWorld } from "./command.js";
 import { CliError, EXIT, UsageError } from "./errors.js";
 
@@ -128,7 +129,9 @@ async function dispatch(globals: GlobalOptions, world: CliWorld): Promise<number
     );
   }
   const ctx = createContext(globals, world);
-  const module = await descriptor.load();
+  const load = COMMAND_LOADERS[descriptor.name];
+  if (!load) throw new Error(`command "${descriptor.name}" is listed in the catalog but has no loader`);
+  const module = await load();
   let exitCode: number = EXIT.ok;
   const program = new Command("openclaw")
     .exitOverride()

@@ -46,12 +46,21 @@ export function editConfigText(raw: string | null, edits: readonly ConfigEdit[])
     const before = getAtPath(document, edit.path);
     if (JSON.stringify(before) === JSON.stringify(edit.value)) continue;
     changed.push([...edit.path]);
+    // Removing the last key of a section removes the section too, so no `{}` shells are left behind.
+    let target = edit.path;
+    while (
+      edit.value === undefined &&
+      target.length > 1 &&
+      isOnlyKey(getAtPath(document, target.slice(0, -1)), target.at(-1)!)
+    ) {
+      target = target.slice(0, -1);
+    }
     if (inPlace) {
       const options = { formattingOptions: { insertSpaces: !/^\t/m.test(text), tabSize: indentOf(text), eol: "\n" } };
-      text = applyEdits(text, modify(text, [...edit.path], edit.value, options));
+      text = applyEdits(text, modify(text, [...target], edit.value, options));
       document = parseJsonc(text, [], { allowTrailingComma: true, disallowComments: false });
     } else {
-      document = setIn(document, edit.path, edit.value);
+      document = setIn(document, target, edit.value);
     }
   }
   if (!inPlace && changed.length > 0) text = `${JSON.stringify(document, null, 2)}\n`;
@@ -77,6 +86,10 @@ function checkEditable(document: unknown, edit: ConfigEdit): void {
     }
     current = current === undefined ? undefined : (current as Record<string | number, unknown>)[segment];
   }
+}
+
+function isOnlyKey(parent: unknown, key: KeySegment): boolean {
+  return isPlainObject(parent) && Object.keys(parent).length === 1 && typeof key === "string" && key in parent;
 }
 
 function setIn(root: unknown, path: readonly KeySegment[], value: unknown): unknown {

@@ -52,9 +52,9 @@ export function resolveProfile(input: { flag?: string | undefined; dev?: boolean
     throw new ProfileError("Cannot combine --dev with --profile: --dev already means --profile dev. Drop one of them.");
   }
   if (input.dev) return "dev";
-  const name = input.flag ?? input.env.OPENCLAW_PROFILE?.trim();
-  if (name === undefined || name === "") return DEFAULT_PROFILE;
-  return validateProfileName(name);
+  if (input.flag !== undefined) return validateProfileName(input.flag);
+  const fromEnv = input.env.OPENCLAW_PROFILE?.trim();
+  return fromEnv ? validateProfileName(fromEnv) : DEFAULT_PROFILE;
 }
 
 /** The home directory, honouring `OPENCLAW_HOME` the way upstream does. */

@@ -7,7 +7,6 @@ import { formatKeyPath, loadConfig, readConfigSnapshot } from "../../config/load
 import { CONFIG_DEFAULTS, lookupPath } from "../../config/schema.js";
 import { isSecretPath, redactConfig, REDACTED } from "../../config/secrets.js";
 import { closest } from "../../config/suggest.js";
-import { updateConfig } from "../../config/update.js";
 import { isUpstreamOnlyPath } from "../../config/upstream-keys.js";
 import type { CliContext } from "../command.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
@@ -32,8 +31,8 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     .argument("<value>", 'value, e.g. 18790, true, "text", [1,2], {a:1}')
     .option("--strict-json", "require the value to be valid JSON")
     .option("--json", "print the outcome as JSON")
-    .action((path: string, value: string, opts: { strictJson?: boolean; json?: boolean }) =>
-      done(setCommand(ctx, path, value, opts)),
+    .action(async (path: string, value: string, opts: { strictJson?: boolean; json?: boolean }) =>
+      done(await setCommand(ctx, path, value, opts)),
     );
 
   config
@@ -41,7 +40,7 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     .description("Remove a key from the config file")
     .argument("<path>", "key path, e.g. gateway.auth.password")
     .option("--json", "print the outcome as JSON")
-    .action((path: string, opts: { json?: boolean }) => done(unsetCommand(ctx, path, opts)));
+    .action(async (path: string, opts: { json?: boolean }) => done(await unsetCommand(ctx, path, opts)));
 
   config
     .command("validate")
@@ -104,6 +103,12 @@ function describeUnknownKey(segments: KeySegment[]): { message: string; hint: st
   const guess = typeof wrong === "string" ? closest(wrong, lookup.keys) : undefined;
   const parent = formatKeyPath(segments.slice(0, lookup.at));
   const full = formatKeyPath(segments.slice(0, lookup.at + 1));
+  if (lookup.keys.length === 0 && parent) {
+    return {
+      message: `${parent} holds a single value, so it has no key ${JSON.stringify(wrong)}`,
+      hint: `Set it directly: openclaw config set ${parent} <value>`,
+    };
+  }
   return {
     message: `${full} is not a config key${guess ? ` (did you mean ${parent ? `${parent}.` : ""}${guess}?)` : ""}`,
     hint: lookup.keys.length
@@ -159,15 +164,17 @@ function checkKnownKey(segments: KeySegment[]): void {
     throw new CliError(`${unknown.message}; nothing was written`, { exitCode: EXIT.config, hint: unknown.hint });
 }
 
-function setCommand(
+async function setCommand(
   ctx: CliContext,
   path: string,
   raw: string,
   opts: { strictJson?: boolean; json?: boolean },
-): number {
+): Promise<number> {
   const segments = parseKeyPath(path);
   checkKnownKey(segments);
   const value = parseValue(raw, segments, opts.strictJson === true);
+  // The editor (jsonc-parser) loads only for writes, keeping `config get` fast.
+  const { updateConfig } = await import("../../config/update.js");
   const outcome = updateConfig({
     configPath: ctx.paths.configPath,
     logsDir: ctx.paths.logsDir,
@@ -204,8 +211,9 @@ function setCommand(
   return EXIT.ok;
 }
 
-function unsetCommand(ctx: CliContext, path: string, opts: { json?: boolean }): number {
+async function unsetCommand(ctx: CliContext, path: string, opts: { json?: boolean }): Promise<number> {
   const segments = parseKeyPath(path);
+  const { updateConfig } = await import("../../config/update.js");
   const outcome = updateConfig({
     configPath: ctx.paths.configPath,
     logsDir: ctx.paths.logsDir,
