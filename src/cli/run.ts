@@ -7,6 +7,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { loadEnvFiles } from "../config/env-file.js";
+import { formatMode, isOpenToOthers, modeOf } from "../config/fs-safe.js";
 import { ConfigError } from "../config/issues.js";
 import { ConfigEditError } from "../config/edit.js";
 import { KeyPathError } from "../config/key-path.js";
@@ -170,6 +171,12 @@ function createContext(globals: GlobalOptions, world: CliWorld): CliContext {
     else if (file.loaded) log.debug(`loaded ${file.file}`, { variables: file.applied.length });
   }
   log.debug("resolved profile", { profile, stateDir: paths.stateDir, configPath: paths.configPath });
+  const stateMode = modeOf(paths.stateDir);
+  if (stateMode !== null && isOpenToOthers(stateMode)) {
+    world.stderr.write(
+      `Warning: ${paths.stateDir} has mode ${formatMode(stateMode)}, so other users can read your config and tokens. Fix: chmod 700 ${paths.stateDir} (or openclaw doctor --fix)\n`,
+    );
+  }
   return {
     ...world,
     env,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { makeHome } from "./harness.js";
@@ -78,4 +78,20 @@ test(".env files fill the environment without overriding it: state dir first, th
   assert.equal(await get("gateway.remote.token"), "from-state");
   assert.equal(await get("gateway.auth.password"), "from-cwd");
   assert.equal(await get("gateway.auth.token", { OC_TOKEN_A: "from-env" }), "from-env");
+});
+
+test("a state dir readable by others is reported by every command; --log-level debug shows what was loaded", async () => {
+  const state = join(home.dir, "open-state");
+  mkdirSync(state, { mode: 0o755 });
+  chmodSync(state, 0o755);
+  writeFileSync(join(state, ".env"), "SOMETHING=1\n");
+  const r = await home.run(["--log-level", "debug", "--no-color", "config", "file"], {
+    env: { OPENCLAW_STATE_DIR: state },
+  });
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /Warning: .*open-state has mode 0755.*chmod 700/);
+  assert.match(r.stderr, /debug cli: loaded .*open-state\/\.env variables=1/);
+  assert.doesNotMatch(r.stderr, /\u001b\[/);
+  const quiet = await home.run(["config", "file"], { env: { OPENCLAW_STATE_DIR: state, OPENCLAW_LOG_LEVEL: "error" } });
+  assert.doesNotMatch(quiet.stderr, /debug/);
 });
