@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { parseGlobalOptions } from "./run.js";
-import { createTestWorld } from "./test-world.js";
+import { createTestWorld } from "./run.test-utils.js";
 
 const t = createTestWorld();
 after(() => t.cleanup());
