@@ -11,6 +11,22 @@ export interface CommandDescriptor {
 
 export const COMMANDS: readonly CommandDescriptor[] = [
   {
+    name: "gateway",
+    summary: "Run the gateway (gateway run), or talk to one: gateway call, gateway probe",
+  },
+  {
+    name: "status",
+    summary: "Summarise config, gateway, auth, sessions and channels (--all for a bug report)",
+  },
+  {
+    name: "health",
+    summary: "Show the running gateway's health snapshot",
+  },
+  {
+    name: "dashboard",
+    summary: "Print the gateway's web address with its token in the URL fragment",
+  },
+  {
     name: "config",
     summary: "Read and change the configuration: get, set, unset, validate, file",
   },

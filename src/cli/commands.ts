@@ -2,6 +2,10 @@
 import type { CommandModule } from "./command.js";
 
 export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  gateway: () => import("./commands/gateway.js"),
+  status: () => import("./commands/status.js"),
+  health: () => import("./commands/health.js"),
+  dashboard: () => import("./commands/dashboard.js"),
   config: () => import("./commands/config.js"),
   logs: () => import("./commands/logs.js"),
   doctor: () => import("./commands/doctor.js"),

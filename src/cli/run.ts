@@ -135,6 +135,8 @@ async function dispatch(globals: GlobalOptions, world: CliWorld): Promise<number
   const module = await load();
   let exitCode: number = EXIT.ok;
   const program = new Command("openclaw")
+    // A subcommand's options belong to it: `gateway probe --token x` must not set `gateway`'s --token.
+    .enablePositionalOptions()
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({

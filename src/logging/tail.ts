@@ -113,3 +113,54 @@ function sizeOf(path: string): number {
     return 0;
   }
 }
+
+export interface LogChunk {
+  readonly cursor: number;
+  readonly size: number;
+  readonly lines: string[];
+  readonly truncated: boolean;
+  readonly reset: boolean;
+}
+
+/**
+ * A cursor-based read for `logs.tail`: without a cursor, the last `limit` lines; with one, the complete
+ * lines written since. A cursor past the end (the file was rotated) starts over with `reset`.
+ */
+export function readLogChunk(
+  path: string,
+  options: { cursor?: number | undefined; limit: number; maxBytes: number },
+): LogChunk {
+  const size = sizeOf(path);
+  if (options.cursor === undefined) {
+    const lines = readLastLines([path], { limit: options.limit, maxBytes: options.maxBytes });
+    return { cursor: size, size, lines, truncated: size > options.maxBytes, reset: false };
+  }
+  const reset = options.cursor > size;
+  const start = reset ? 0 : options.cursor;
+  const length = Math.min(size - start, options.maxBytes);
+  if (length <= 0) return { cursor: start, size, lines: [], truncated: false, reset };
+  const text = readRange(path, start, length).toString("utf8");
+  const end = text.lastIndexOf("\n");
+  if (end < 0) return { cursor: start, size, lines: [], truncated: length < size - start, reset };
+  const complete = text.slice(0, end);
+  let lines = complete.split("\n").filter((line) => line.trim() !== "");
+  const truncated = lines.length > options.limit || start + length < size;
+  if (lines.length > options.limit) lines = lines.slice(0, options.limit);
+  // The cursor moves past exactly the lines returned, so nothing is skipped or repeated.
+  const consumed =
+    lines.length === 0
+      ? 0
+      : Buffer.byteLength(complete.split("\n").slice(0, indexAfter(complete, lines.length)).join("\n")) + 1;
+  return { cursor: start + consumed, size, lines, truncated, reset };
+}
+
+/** How many raw lines (blank ones included) hold the first `count` non-blank lines. */
+function indexAfter(text: string, count: number): number {
+  const raw = text.split("\n");
+  let seen = 0;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i]!.trim() !== "") seen++;
+    if (seen === count) return i + 1;
+  }
+  return raw.length;
+}

@@ -24,6 +24,7 @@ interface LogsOptions {
   since?: string;
   interval: string;
   maxBytes: string;
+  local?: boolean;
 }
 
 export function register(program: Command, ctx: CliContext, done: (code: number) => void): void {
@@ -37,6 +38,7 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     .option("--since <time>", "only lines since an ISO time or a duration ago: 30s, 10m, 2h, 1d")
     .option("--interval <ms>", "poll interval with --follow", "1000")
     .option("--max-bytes <n>", "read at most this many bytes from the end of the files", "1048576")
+    .option("--local", "read the files in the state directory even when the gateway is reachable")
     .action(async (opts: LogsOptions) => done(await logsCommand(ctx, opts)));
 }
 
@@ -76,6 +78,17 @@ async function logsCommand(ctx: CliContext, opts: LogsOptions): Promise<number> 
     ctx.stdout.write(record ? formatConsole(record, { color: ctx.color }) : `${line}\n`);
   };
 
+  if (!opts.local) {
+    const viaGateway = await tailThroughGateway(ctx, {
+      limit,
+      interval,
+      maxBytes,
+      follow: opts.follow === true,
+      keep,
+      show,
+    });
+    if (viaGateway) return EXIT.ok;
+  }
   if (files.length === 0 && !opts.follow) {
     ctx.warn(`No log files in ${ctx.paths.logsDir} yet. The gateway writes them while it runs.`);
     return EXIT.ok;
@@ -102,6 +115,71 @@ async function logsCommand(ctx: CliContext, opts: LogsOptions): Promise<number> 
     process.off("SIGTERM", stop);
   }
   return EXIT.ok;
+}
+
+/**
+ * Reads through the running gateway's `logs.tail` (which also works for a remote gateway). Returns false
+ * when no gateway answers, so the caller falls back to the local files.
+ */
+async function tailThroughGateway(
+  ctx: CliContext,
+  o: {
+    limit: number;
+    interval: number;
+    maxBytes: number;
+    follow: boolean;
+    keep: (line: string) => boolean;
+    show: (line: string) => void;
+  },
+): Promise<boolean> {
+  const { clientFor, resolveTarget } = await import("../gateway-rpc.js");
+  let target;
+  try {
+    target = await resolveTarget(ctx, {});
+  } catch {
+    return false;
+  }
+  const client = clientFor(target, 1500);
+  try {
+    await client.connect();
+  } catch {
+    await client.close();
+    return false;
+  }
+  type Chunk = { cursor: number; lines: string[]; reset?: boolean };
+  const maxBytes = Math.min(o.maxBytes, 1_000_000);
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    let chunk = await client.call<Chunk>("logs.tail", { limit: Math.min(o.limit, 5000), maxBytes });
+    for (const line of chunk.lines) if (o.keep(line)) o.show(line);
+    while (o.follow && !controller.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, o.interval);
+        controller.signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+      if (controller.signal.aborted) break;
+      chunk = await client.call<Chunk>("logs.tail", { cursor: chunk.cursor, limit: 5000, maxBytes });
+      for (const line of chunk.lines) if (o.keep(line)) o.show(line);
+    }
+    return true;
+  } catch (error) {
+    ctx.warn(`Reading logs through the gateway failed (${(error as Error).message}); reading the local files instead.`);
+    return false;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    await client.close();
+  }
 }
 
 function parseRecord(line: string): LogRecord | undefined {

@@ -1,0 +1,161 @@
+/**
+ * What the client commands share: the `--url/--token/--password/--timeout/--allow-insecure` options,
+ * resolving the target, connecting, and turning a failure into a message with the next step.
+ * @module
+ */
+import type { Command } from "commander";
+import { systemNetworkWorld } from "../config/bind-world.js";
+import { GatewaySettingsError } from "../config/gateway-settings.js";
+import { resolveGatewayTarget, type GatewayTarget } from "../config/gateway-target.js";
+import { loadConfig } from "../config/load.js";
+import { GatewayCallError, GatewayClient, GatewayConnectError } from "../client/gateway-client.js";
+import { VERSION } from "../version.js";
+import type { CliContext } from "./command.js";
+import { CliError, EXIT, UsageError } from "./errors.js";
+
+export interface RpcOptions {
+  url?: string;
+  token?: string;
+  password?: string;
+  timeout?: string;
+  allowInsecure?: boolean;
+}
+
+export function addRpcOptions(command: Command, defaultTimeoutMs: number): Command {
+  return command
+    .option(
+      "--url <url>",
+      "gateway WebSocket URL (default: OPENCLAW_GATEWAY_URL, gateway.remote.url, or the local gateway)",
+    )
+    .option("--token <token>", "gateway token (default: OPENCLAW_GATEWAY_TOKEN or the config)")
+    .option("--password <password>", "gateway password (default: OPENCLAW_GATEWAY_PASSWORD or the config)")
+    .option("--timeout <ms>", "how long to wait", String(defaultTimeoutMs))
+    .option("--allow-insecure", "allow plain ws:// to a host that is neither loopback nor Tailscale");
+}
+
+export function parseTimeout(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 600_000)
+    throw new UsageError(`--timeout takes milliseconds from 1 to 600000 (got "${raw}")`);
+  return Number(raw);
+}
+
+export async function resolveTarget(ctx: CliContext, opts: RpcOptions): Promise<GatewayTarget> {
+  const snapshot = loadConfig(ctx.paths.configPath, ctx.env);
+  try {
+    return await resolveGatewayTarget({
+      flags: { url: opts.url, token: opts.token, password: opts.password, allowInsecure: opts.allowInsecure },
+      env: ctx.env,
+      config: snapshot.config,
+      paths: ctx.paths,
+      network: systemNetworkWorld(ctx.env),
+    });
+  } catch (error) {
+    if (error instanceof GatewaySettingsError)
+      throw new CliError(error.message, {
+        exitCode: error.source === "flag" ? EXIT.usage : EXIT.config,
+        hint: error.fix,
+      });
+    throw error;
+  }
+}
+
+export function clientFor(
+  target: GatewayTarget,
+  timeoutMs: number,
+  extra: { clientMode?: string; clientId?: string } = {},
+): GatewayClient {
+  return new GatewayClient({
+    url: target.url,
+    token: target.token,
+    password: target.password,
+    version: VERSION,
+    connectTimeoutMs: timeoutMs,
+    clientId: extra.clientId ?? "cli",
+    clientMode: extra.clientMode ?? "cli",
+  });
+}
+
+/** Why a connection or call failed, for people: the reason and what to do next. */
+export function explainFailure(error: unknown, target: GatewayTarget): { reason: string; kind: string; hint: string } {
+  if (error instanceof GatewayConnectError) {
+    switch (error.kind) {
+      case "refused":
+        return {
+          kind: "refused",
+          reason: `connection refused at ${target.url}`,
+          hint: target.remote
+            ? "Check that the remote gateway runs and the address (or SSH tunnel) is right."
+            : "Start it: openclaw gateway (or openclaw gateway start when it is installed as a service).",
+        };
+      case "timeout":
+        return {
+          kind: "timeout",
+          reason: error.message,
+          hint: "Check the address, the firewall, and that nothing else answers on that port.",
+        };
+      case "tls":
+        return {
+          kind: "tls",
+          reason: `TLS failed: ${error.message}`,
+          hint: "Use ws:// for a plain gateway, or fix the certificate of the wss:// endpoint.",
+        };
+      case "rejected":
+        return {
+          kind: "rejected",
+          reason: error.message,
+          hint: "The gateway refused the WebSocket upgrade; see its log: openclaw logs --level warn",
+        };
+      default:
+        return {
+          kind: error.kind,
+          reason: error.message,
+          hint: "Check that the gateway is running: openclaw gateway probe",
+        };
+    }
+  }
+  if (error instanceof GatewayCallError) {
+    if (error.code === "AUTH_FAILED") {
+      const limited = (error.details as { code?: string } | undefined)?.code === "AUTH_RATE_LIMITED";
+      return {
+        kind: "auth",
+        reason: `authentication failed: ${error.message}`,
+        hint: limited
+          ? "Too many wrong attempts from this address; wait and retry with the right token."
+          : `Use this gateway's ${target.password ? "password" : "token"}: --token, OPENCLAW_GATEWAY_TOKEN, or ${target.remote ? "gateway.remote.token" : "gateway.auth.token"} (openclaw config get gateway.auth.token --show-secrets on the gateway host).`,
+      };
+    }
+    if (error.code === "FORBIDDEN")
+      return { kind: "forbidden", reason: error.message, hint: "This credential lacks the scope for that method." };
+    return {
+      kind: "call",
+      reason: `${error.code}: ${error.message}`,
+      hint: "See the gateway's log for details: openclaw logs --level warn",
+    };
+  }
+  return { kind: "error", reason: (error as Error).message, hint: "Rerun with --log-level debug for details." };
+}
+
+/** Connects, runs `fn`, and always closes; failures become a CliError (exit 1) with the next step. */
+export async function withGateway<T>(
+  ctx: CliContext,
+  opts: RpcOptions,
+  defaultTimeoutMs: number,
+  fn: (client: GatewayClient, target: GatewayTarget, timeoutMs: number) => Promise<T>,
+): Promise<T> {
+  const timeoutMs = parseTimeout(opts.timeout, defaultTimeoutMs);
+  const target = await resolveTarget(ctx, opts);
+  const client = clientFor(target, timeoutMs);
+  try {
+    await client.connect();
+    return await fn(client, target, timeoutMs);
+  } catch (error) {
+    const why = explainFailure(error, target);
+    throw new CliError(
+      `Gateway ${why.kind === "call" || why.kind === "forbidden" ? "call failed" : "not reachable"}: ${why.reason}`,
+      { hint: why.hint },
+    );
+  } finally {
+    await client.close();
+  }
+}

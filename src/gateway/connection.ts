@@ -1,0 +1,453 @@
+/**
+ * One WebSocket client: challenge, the `connect` handshake (protocol, role, auth, rate limit), then
+ * requests dispatched by scope, with bounds on frame size, queued bytes and requests in flight.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import type { WebSocket } from "ws";
+import { isLoopbackAddress } from "../config/bind.js";
+import { describeClient, parseConnectParams, type ConnectParams } from "../protocol/connect.js";
+import {
+  closeReason,
+  CloseCodes,
+  ConnectErrorDetailCodes,
+  ErrorCodes,
+  GatewayError,
+  type ErrorShape,
+} from "../protocol/errors.js";
+import { parseRequestFrame, type FrameId, type RequestFrame } from "../protocol/frames.js";
+import {
+  CLI_DEFAULT_SCOPES,
+  hasScope,
+  OPERATOR_SCOPES,
+  requiredScope,
+  ROLES,
+  type GatewayEvent,
+  type Role,
+} from "../protocol/methods.js";
+import {
+  negotiateProtocol,
+  PROTOCOL_VERSION,
+  MIN_PROBE_PROTOCOL_VERSION,
+  type ProtocolVersion,
+} from "../protocol/version.js";
+import { checkSharedSecret } from "./auth.js";
+import type { PresenceEntry, RegisteredClient } from "./clients.js";
+import { buildHello } from "./hello.js";
+import { findMethod } from "./methods/index.js";
+import type { GatewayRuntime } from "./runtime.js";
+
+export interface ConnectionInfo {
+  readonly id: string;
+  readonly remoteAddress: string;
+  readonly isLoopback: boolean;
+  readonly protocol: ProtocolVersion;
+  readonly role: Role;
+  readonly scopes: readonly string[];
+  readonly authMethod: string;
+}
+
+export class GatewayConnection implements RegisteredClient, ConnectionInfo {
+  readonly id = randomUUID();
+  readonly remoteAddress: string;
+  readonly isLoopback: boolean;
+  readonly openedAt = Date.now();
+  protocol: ProtocolVersion = PROTOCOL_VERSION as ProtocolVersion;
+  role: Role = "operator";
+  scopes: string[] = [];
+  authMethod = "none";
+  #state: "handshake" | "open" | "closed" = "handshake";
+  #params: ConnectParams | undefined;
+  #seq = 0;
+  #inflight = 0;
+  #preauthBytes = 0;
+  #unauthorizedStreak = 0;
+  #connectedAt = 0;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  readonly #inflightDone = new Set<() => void>();
+  readonly #ws: WebSocket;
+  readonly #socket: Socket;
+  readonly #runtime: GatewayRuntime;
+  readonly #onClose: (connection: GatewayConnection) => void;
+
+  constructor(
+    ws: WebSocket,
+    request: IncomingMessage,
+    runtime: GatewayRuntime,
+    onClose: (connection: GatewayConnection) => void,
+  ) {
+    this.#ws = ws;
+    this.#socket = request.socket;
+    this.#runtime = runtime;
+    this.#onClose = onClose;
+    this.remoteAddress = normalizeAddress(request.socket.remoteAddress ?? "unknown");
+    this.isLoopback = isLoopbackAddress(this.remoteAddress);
+  }
+
+  get authenticated(): boolean {
+    return this.#state === "open";
+  }
+
+  get pending(): boolean {
+    return this.#state === "handshake";
+  }
+
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Sends the challenge and starts the handshake clock. */
+  start(): void {
+    const limits = this.#runtime.limits;
+    // Count raw bytes before auth so a large frame is refused while it arrives, not after it is buffered.
+    const countPreauth = (chunk: Buffer) => {
+      if (this.#state !== "handshake") {
+        this.#socket.off("data", countPreauth);
+        return;
+      }
+      this.#preauthBytes += chunk.length;
+      if (this.#preauthBytes > limits.maxPreauthPayload + 1024)
+        this.close(CloseCodes.MESSAGE_TOO_BIG, "preauth payload too large");
+    };
+    this.#socket.on("data", countPreauth);
+    this.#handshakeTimer = setTimeout(() => {
+      this.#runtime.log.debug("handshake timeout", { conn: this.id, ip: this.remoteAddress });
+      this.close(CloseCodes.NORMAL, "");
+    }, limits.handshakeTimeoutMs);
+    this.#ws.on("message", (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    this.#ws.on("close", () => this.#closed());
+    this.#ws.on("error", (error) => {
+      this.#runtime.log.debug("socket error", { conn: this.id, error: error.message });
+      this.#closed();
+    });
+    this.sendEvent("connect.challenge", { nonce: randomUUID(), ts: Date.now() });
+  }
+
+  presence(): PresenceEntry | undefined {
+    if (!this.#params) return undefined;
+    const client = describeClient(this.#params);
+    return {
+      ip: this.remoteAddress,
+      version: client.version,
+      platform: client.platform,
+      mode: client.mode,
+      reason: "connect",
+      text: `${client.id}${client.version ? ` ${client.version}` : ""}`,
+      ts: this.#connectedAt,
+      ...(this.#params.client?.instanceId ? { instanceId: this.#params.client.instanceId } : {}),
+      ...(this.#params.client?.deviceFamily ? { deviceFamily: this.#params.client.deviceFamily } : {}),
+      roles: [this.role],
+      scopes: [...this.scopes],
+    };
+  }
+
+  sendEvent(
+    event: GatewayEvent,
+    payload: unknown,
+    options: { dropIfSlow?: boolean; stateVersion?: { presence: number; health: number } } = {},
+  ): void {
+    const frame = {
+      type: "event",
+      event,
+      payload,
+      seq: ++this.#seq,
+      ...(options.stateVersion ? { stateVersion: options.stateVersion } : {}),
+    };
+    this.#send(frame, options.dropIfSlow === true);
+  }
+
+  /** Closes with a code and reason (the close frame is sent when the socket can still take it). */
+  close(code: number, reason: string): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    clearTimeout(this.#handshakeTimer);
+    try {
+      this.#ws.close(code, closeReason(reason));
+    } catch {
+      this.#ws.terminate();
+    }
+    // A peer that never answers the close frame must not hold the socket.
+    setTimeout(() => this.#ws.terminate(), 2000).unref();
+    this.#closed();
+  }
+
+  /** Resolves when the requests in flight are answered, or after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#inflightDone.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (this.#inflight === 0) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#inflightDone.add(check);
+    });
+  }
+
+  #send(frame: object, dropIfSlow: boolean): void {
+    if (this.#ws.readyState !== this.#ws.OPEN) return;
+    const text = JSON.stringify(frame);
+    if (this.#ws.bufferedAmount + Buffer.byteLength(text) > this.#runtime.limits.maxBufferedBytes) {
+      if (dropIfSlow) return;
+      this.#runtime.log.warn("slow consumer disconnected", {
+        conn: this.id,
+        ip: this.remoteAddress,
+        buffered: this.#ws.bufferedAmount,
+      });
+      this.close(CloseCodes.POLICY_VIOLATION, "slow consumer");
+      this.#ws.terminate(); // the close frame would wait behind the data it cannot drain
+      return;
+    }
+    this.#ws.send(text);
+  }
+
+  #respond(id: FrameId, result: { ok: true; payload: unknown } | { ok: false; error: ErrorShape }): void {
+    this.#send(
+      result.ok
+        ? { type: "res", id, ok: true, payload: result.payload }
+        : { type: "res", id, ok: false, error: result.error },
+      false,
+    );
+  }
+
+  #closed(): void {
+    if (this.#state !== "closed") this.#state = "closed";
+    clearTimeout(this.#handshakeTimer);
+    this.#onClose(this);
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.#state === "closed") return;
+    if (this.#state === "handshake") {
+      if (data.length > this.#runtime.limits.maxPreauthPayload) {
+        this.close(CloseCodes.MESSAGE_TOO_BIG, "preauth payload too large");
+        return;
+      }
+      this.#handshake(isBinary ? "" : data.toString("utf8"));
+      return;
+    }
+    const parsed = isBinary
+      ? ({ ok: false, id: "invalid", reason: "binary frames are not accepted" } as const)
+      : parseRequestFrame(data.toString("utf8"));
+    if (!parsed.ok) {
+      this.#respond(parsed.id, {
+        ok: false,
+        error: { code: ErrorCodes.INVALID_REQUEST, message: `invalid request frame: ${parsed.reason}` },
+      });
+      return;
+    }
+    void this.#request(parsed.frame);
+  }
+
+  #handshake(text: string): void {
+    const parsed = parseRequestFrame(text);
+    if (!parsed.ok) {
+      this.close(CloseCodes.POLICY_VIOLATION, "invalid request frame");
+      return;
+    }
+    const { frame } = parsed;
+    const fail = (error: ErrorShape, code: number, reason: string) => {
+      this.#respond(frame.id, { ok: false, error });
+      this.close(code, reason);
+    };
+    if (frame.method !== "connect") {
+      const message = "invalid handshake: first request must be connect";
+      fail({ code: ErrorCodes.INVALID_REQUEST, message }, CloseCodes.POLICY_VIOLATION, message);
+      return;
+    }
+    const connect = parseConnectParams(frame.params);
+    if (!connect.ok) {
+      fail(
+        { code: ErrorCodes.INVALID_REQUEST, message: connect.message },
+        CloseCodes.POLICY_VIOLATION,
+        connect.message,
+      );
+      return;
+    }
+    const params = connect.params;
+    const protocol = negotiateProtocol(params.minProtocol, params.maxProtocol);
+    if (protocol === undefined) {
+      fail(
+        {
+          code: ErrorCodes.INVALID_REQUEST,
+          message: "protocol mismatch",
+          details: {
+            code: ConnectErrorDetailCodes.PROTOCOL_MISMATCH,
+            clientMinProtocol: params.minProtocol,
+            clientMaxProtocol: params.maxProtocol,
+            expectedProtocol: PROTOCOL_VERSION,
+            minimumProbeProtocol: MIN_PROBE_PROTOCOL_VERSION,
+          },
+        },
+        CloseCodes.PROTOCOL_ERROR,
+        "protocol mismatch",
+      );
+      return;
+    }
+    const role = (params.role ?? "operator") as Role;
+    if (!(ROLES as readonly string[]).includes(role)) {
+      fail({ code: ErrorCodes.INVALID_REQUEST, message: "invalid role" }, CloseCodes.POLICY_VIOLATION, "invalid role");
+      return;
+    }
+
+    const limiter = this.#runtime.rateLimiter;
+    const waitMs = limiter.retryAfterMs(this.remoteAddress);
+    if (waitMs > 0) {
+      const message = `too many failed authentication attempts; try again in ${Math.ceil(waitMs / 1000)} s`;
+      fail(
+        {
+          code: ErrorCodes.AUTH_FAILED,
+          message,
+          details: {
+            code: ConnectErrorDetailCodes.AUTH_RATE_LIMITED,
+            authReason: "rate_limited",
+            recommendedNextStep: "wait_then_retry",
+          },
+          retryable: true,
+          retryAfterMs: waitMs,
+        },
+        CloseCodes.POLICY_VIOLATION,
+        message,
+      );
+      return;
+    }
+    const outcome = checkSharedSecret(this.#runtime.auth, {
+      token: params.auth?.token,
+      password: params.auth?.password,
+    });
+    if (!outcome.ok) {
+      const lockout = limiter.recordFailure(this.remoteAddress);
+      this.#runtime.log.warn("authentication failed", {
+        ip: this.remoteAddress,
+        reason: outcome.reason,
+        client: describeClient(params).id,
+      });
+      fail(
+        {
+          code: ErrorCodes.AUTH_FAILED,
+          message: outcome.message,
+          details: {
+            code: outcome.detailCode,
+            authReason: outcome.reason,
+            canRetryWithDeviceToken: false,
+            recommendedNextStep: "update_auth_credentials",
+            ...(lockout > 0 ? { lockedOutForMs: lockout } : {}),
+          },
+        },
+        CloseCodes.POLICY_VIOLATION,
+        outcome.message,
+      );
+      return;
+    }
+    limiter.recordSuccess(this.remoteAddress);
+
+    this.#params = params;
+    this.protocol = protocol;
+    this.role = role;
+    this.authMethod = outcome.method;
+    // The shared secret is full trust: a client gets the scopes it asks for (all of the CLI's when it names none).
+    const requested = params.scopes ?? [...CLI_DEFAULT_SCOPES];
+    this.scopes =
+      role === "operator" ? requested.filter((s) => (OPERATOR_SCOPES as readonly string[]).includes(s)) : [];
+    this.#state = "open";
+    this.#connectedAt = Date.now();
+    clearTimeout(this.#handshakeTimer);
+    this.#respond(frame.id, { ok: true, payload: buildHello(this.#runtime, this) });
+    this.#runtime.log.debug("client connected", {
+      conn: this.id,
+      ip: this.remoteAddress,
+      client: describeClient(params).id,
+      protocol,
+      role,
+    });
+    this.#runtime.clients.presenceChanged();
+  }
+
+  async #request(frame: RequestFrame): Promise<void> {
+    const runtime = this.#runtime;
+    const refuse = (error: ErrorShape) => this.#respond(frame.id, { ok: false, error });
+    if (frame.method === "connect") {
+      refuse({ code: ErrorCodes.INVALID_REQUEST, message: "already connected" });
+      return;
+    }
+    if (runtime.shuttingDown) {
+      refuse({
+        code: ErrorCodes.UNAVAILABLE,
+        message: "gateway is shutting down",
+        retryable: true,
+        retryAfterMs: 1000,
+      });
+      return;
+    }
+    if (this.#inflight >= runtime.limits.maxInflightPerConnection) {
+      refuse({
+        code: ErrorCodes.UNAVAILABLE,
+        message: `too many requests in flight (limit ${runtime.limits.maxInflightPerConnection})`,
+        retryable: true,
+        retryAfterMs: 100,
+      });
+      return;
+    }
+    const method = findMethod(frame.method);
+    if (!method) {
+      refuse({ code: ErrorCodes.INVALID_REQUEST, message: `unknown method: ${frame.method}` });
+      return;
+    }
+    if (this.role !== "operator" && frame.method !== "health") {
+      this.#unauthorized(frame.id, { code: ErrorCodes.INVALID_REQUEST, message: `unauthorized role: ${this.role}` });
+      return;
+    }
+    const scope = requiredScope(frame.method);
+    if (!hasScope(this.scopes, scope)) {
+      const message = `missing scope: ${scope}`;
+      this.#unauthorized(
+        frame.id,
+        this.protocol >= 4
+          ? {
+              code: ErrorCodes.FORBIDDEN,
+              message,
+              details: { code: ConnectErrorDetailCodes.MISSING_SCOPE, missingScope: scope, requiredScopes: [scope] },
+            }
+          : { code: ErrorCodes.INVALID_REQUEST, message },
+      );
+      return;
+    }
+    this.#unauthorizedStreak = 0;
+    this.#inflight++;
+    try {
+      const handler = await method();
+      const payload = await handler({ runtime, connection: this, params: frame.params ?? {} });
+      this.#respond(frame.id, { ok: true, payload });
+    } catch (error) {
+      if (error instanceof GatewayError) {
+        this.#respond(frame.id, { ok: false, error: error.toShape() });
+      } else {
+        runtime.log.error("method failed", { method: frame.method, error: (error as Error).message });
+        this.#respond(frame.id, {
+          ok: false,
+          error: { code: ErrorCodes.UNAVAILABLE, message: `${frame.method} failed: ${(error as Error).message}` },
+        });
+      }
+    } finally {
+      this.#inflight--;
+      for (const check of this.#inflightDone) check();
+    }
+  }
+
+  #unauthorized(id: FrameId, error: ErrorShape): void {
+    this.#respond(id, { ok: false, error });
+    if (++this.#unauthorizedStreak > this.#runtime.limits.maxUnauthorizedCalls)
+      this.close(CloseCodes.POLICY_VIOLATION, "repeated unauthorized calls");
+  }
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`, so limits and presence see one address per client. */
+export function normalizeAddress(address: string): string {
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}

@@ -1,0 +1,175 @@
+/**
+ * The HTTP side of the port: liveness and readiness probes, a small landing page, the authenticated
+ * health endpoint, and 404 for the rest. Every response carries the security headers.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isLoopbackAddress } from "../config/bind.js";
+import { bearerOf, checkSharedSecret } from "./auth.js";
+import { normalizeAddress } from "./connection.js";
+import { healthSummary } from "./health-summary.js";
+import type { GatewayRuntime } from "./runtime.js";
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+  "X-Frame-Options": "DENY",
+};
+const HTML_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type: string,
+  headers: Record<string, string> = {},
+  head = false,
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    "Content-Type": type,
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+    ...(type.startsWith("text/html") ? { "Content-Security-Policy": HTML_CSP } : {}),
+    ...headers,
+  });
+  res.end(head ? undefined : body);
+}
+
+function json(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+  head = false,
+): void {
+  send(res, status, JSON.stringify(value), "application/json; charset=utf-8", headers, head);
+}
+
+/** A request from this host that did not pass through a proxy. */
+function isLocalDirect(req: IncomingMessage): boolean {
+  return (
+    isLoopbackAddress(normalizeAddress(req.socket.remoteAddress ?? "")) &&
+    req.headers["x-forwarded-for"] === undefined &&
+    req.headers.forwarded === undefined
+  );
+}
+
+type BearerVerdict = "ok" | "missing" | "invalid" | "limited";
+
+function checkBearer(runtime: GatewayRuntime, req: IncomingMessage): { verdict: BearerVerdict; retryAfterMs: number } {
+  const address = normalizeAddress(req.socket.remoteAddress ?? "unknown");
+  const wait = runtime.rateLimiter.retryAfterMs(address);
+  if (wait > 0) return { verdict: "limited", retryAfterMs: wait };
+  if (runtime.auth.mode === "none") return { verdict: "ok", retryAfterMs: 0 };
+  const presented = bearerOf(req.headers.authorization);
+  if (presented === undefined) return { verdict: "missing", retryAfterMs: 0 };
+  const outcome = checkSharedSecret(runtime.auth, { token: presented, password: presented });
+  if (outcome.ok) {
+    runtime.rateLimiter.recordSuccess(address);
+    return { verdict: "ok", retryAfterMs: 0 };
+  }
+  runtime.rateLimiter.recordFailure(address);
+  runtime.log.warn("http authentication failed", { ip: address, path: req.url?.split("?")[0] });
+  return { verdict: "invalid", retryAfterMs: 0 };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function landingPage(runtime: GatewayRuntime): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>OpenClaw Gateway</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:.1em .3em;border-radius:3px}</style>
+</head><body>
+<h1>OpenClaw Gateway is running</h1>
+<p>Version ${escapeHtml(runtime.version)}. Clients connect to this address over WebSocket and authenticate with the gateway's ${runtime.auth.mode === "password" ? "password" : "token"}.</p>
+<ul>
+<li>Check it from this machine: <code>openclaw gateway probe</code></li>
+<li>Open the dashboard with its token: <code>openclaw dashboard</code></li>
+<li>Health for monitors: <code>GET /healthz</code> (no auth), <code>GET /readyz</code></li>
+</ul>
+</body></html>
+`;
+}
+
+export function createRequestHandler(runtime: GatewayRuntime): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    let path: string;
+    let query: URLSearchParams;
+    try {
+      const url = new URL(req.url ?? "/", "http://gateway.invalid");
+      path = url.pathname;
+      query = url.searchParams;
+    } catch {
+      json(res, 400, { error: { message: "Malformed request URL", type: "invalid_request_error" } });
+      return;
+    }
+    const method = req.method ?? "GET";
+    const head = method === "HEAD";
+    const readOnly = method === "GET" || head;
+    const allow = { Allow: "GET, HEAD" };
+
+    if (path === "/health" || path === "/healthz") {
+      if (!readOnly)
+        return json(res, 405, { error: { message: "Method Not Allowed", type: "invalid_request_error" } }, allow);
+      return json(res, 200, { ok: true, status: "live" }, {}, head);
+    }
+    if (path === "/ready" || path === "/readyz") {
+      if (!readOnly)
+        return json(res, 405, { error: { message: "Method Not Allowed", type: "invalid_request_error" } }, allow);
+      const failing: string[] = [];
+      if (!runtime.ready) failing.push("starting");
+      if (runtime.shuttingDown) failing.push("shutting-down");
+      const ready = failing.length === 0;
+      const detailed = isLocalDirect(req) || checkBearer(runtime, req).verdict === "ok";
+      const body = detailed ? { ready, failing, uptimeMs: Date.now() - runtime.startedAt } : { ready };
+      return json(res, ready ? 200 : 503, body, {}, head);
+    }
+    if (path === "/api/health") {
+      if (!readOnly)
+        return json(res, 405, { error: { message: "Method Not Allowed", type: "invalid_request_error" } }, allow);
+      if (query.has("token") || query.has("password")) {
+        return json(res, 400, {
+          error: {
+            message: "Do not put credentials in the URL; send Authorization: Bearer <token>",
+            type: "invalid_request_error",
+          },
+        });
+      }
+      const { verdict, retryAfterMs } = checkBearer(runtime, req);
+      if (verdict === "limited") {
+        return json(
+          res,
+          429,
+          {
+            error: {
+              message: "Too many failed authentication attempts. Please try again later.",
+              type: "rate_limited",
+            },
+          },
+          { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) },
+        );
+      }
+      if (verdict !== "ok") {
+        return json(
+          res,
+          401,
+          { error: { message: "Unauthorized", type: "unauthorized" } },
+          { "WWW-Authenticate": 'Bearer realm="openclaw"' },
+        );
+      }
+      return json(res, 200, healthSummary(runtime), {}, head);
+    }
+    if (path === "/" || path === "/index.html") {
+      if (!readOnly)
+        return json(res, 405, { error: { message: "Method Not Allowed", type: "invalid_request_error" } }, allow);
+      return send(res, 200, landingPage(runtime), "text/html; charset=utf-8", {}, head);
+    }
+    send(res, 404, "Not Found\n", "text/plain; charset=utf-8", {}, head);
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Method families, loaded on first use. Each family module exports `handlers`; a method advertised here
+ * but missing from its family fails loudly.
+ * @module
+ */
+import type { ConnectionInfo } from "../connection.js";
+import type { GatewayRuntime } from "../runtime.js";
+
+export interface MethodContext {
+  readonly runtime: GatewayRuntime;
+  readonly connection: ConnectionInfo;
+  readonly params: unknown;
+}
+
+export type MethodHandler = (ctx: MethodContext) => unknown;
+type Family = () => Promise<Readonly<Record<string, MethodHandler>>>;
+
+function lazy(load: () => Promise<{ handlers: Readonly<Record<string, MethodHandler>> }>): Family {
+  let cached: Promise<Readonly<Record<string, MethodHandler>>> | undefined;
+  return () => (cached ??= load().then((m) => m.handlers));
+}
+
+const system = lazy(() => import("./system.js"));
+const config = lazy(() => import("./config.js"));
+const logs = lazy(() => import("./logs.js"));
+
+/** Every implemented method and its family; `hello-ok.features.methods` is exactly this list. */
+const METHODS: Readonly<Record<string, Family>> = {
+  health: system,
+  status: system,
+  "system-presence": system,
+  "models.list": system,
+  "config.get": config,
+  "config.set": config,
+  "config.patch": config,
+  "config.apply": config,
+  "config.schema": config,
+  "logs.tail": logs,
+};
+
+export const METHOD_NAMES: readonly string[] = Object.keys(METHODS);
+
+/** The loader of a method's handler, or undefined for an unknown method. */
+export function findMethod(name: string): (() => Promise<MethodHandler>) | undefined {
+  if (!Object.prototype.hasOwnProperty.call(METHODS, name)) return undefined;
+  const family = METHODS[name]!;
+  return async () => {
+    const handler = (await family())[name];
+    if (!handler) throw new Error(`method ${name} is advertised but its family does not implement it`);
+    return handler;
+  };
+}

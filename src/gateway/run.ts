@@ -1,0 +1,470 @@
+/**
+ * `openclaw gateway run`: the start-up sequence (config, token, bind rule, lock, listen), config reload,
+ * in-process restart, and the orderly stop on SIGTERM/SIGINT. Resolves with the exit code.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { resolveBindTarget, type BindTarget, type NetworkWorld } from "../config/bind.js";
+import {
+  checkBindAllowed,
+  GatewaySettingsError,
+  resolveGatewaySettings,
+  type GatewayFlags,
+  type GatewaySettings,
+} from "../config/gateway-settings.js";
+import { ConfigError, formatIssueLine } from "../config/issues.js";
+import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
+import type { Env, StatePaths } from "../config/paths.js";
+import { updateConfig } from "../config/update.js";
+import { dailyLogPath } from "../logging/files.js";
+import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging/logger.js";
+import { ClientRegistry } from "./clients.js";
+import { startEventLoopMonitor } from "./health-summary.js";
+import { resolveLimits } from "./limits.js";
+import { acquireGatewayLock, GatewayLockedError, isProcessAlive, readLock, type HeldLock } from "./lock.js";
+import { diagnosePort } from "./port-diagnosis.js";
+import { AuthRateLimiter, DEFAULT_RATE_LIMIT } from "./rate-limit.js";
+import { authChanged, planReload, watchConfigFile, type ReloadMode } from "./reload.js";
+import type { GatewayRuntime } from "./runtime.js";
+import { GatewayServer, ListenError } from "./server.js";
+
+export interface RunGatewayOptions {
+  readonly paths: StatePaths;
+  readonly env: Env;
+  readonly flags: GatewayFlags;
+  readonly allowUnconfigured: boolean;
+  readonly force: boolean;
+  readonly verbose: boolean;
+  readonly version: string;
+  readonly network: NetworkWorld;
+  readonly console: { write(text: string): unknown; isTTY?: boolean };
+  readonly color: boolean;
+  readonly signals: {
+    on(signal: NodeJS.Signals, fn: () => void): unknown;
+    off(signal: NodeJS.Signals, fn: () => void): unknown;
+  };
+}
+
+/** A start-up failure with the message and the next step; `exitCode` 78 stops supervisors from retrying. */
+export class GatewayStartError extends Error {
+  override name = "GatewayStartError";
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+function makeLogger(options: RunGatewayOptions, snapshot: ConfigSnapshot | undefined): Logger {
+  const logging = snapshot?.valid ? snapshot.config.logging : undefined;
+  const envLevel = options.env.OPENCLAW_LOG_LEVEL;
+  const fileLevel: LogLevel = logging?.level ?? (envLevel && isLogLevel(envLevel) ? envLevel : "info");
+  const consoleLevel: LogLevel = options.verbose ? "debug" : (logging?.consoleLevel ?? "info");
+  return createLogger(
+    {
+      level: fileLevel,
+      file: {
+        dir: options.paths.logsDir,
+        fixedPath: logging?.file,
+        maxFileBytes: logging?.maxFileBytes,
+        retentionDays: logging?.retentionDays,
+      },
+      console: {
+        stream: options.console,
+        level: consoleLevel,
+        color: options.color,
+        style: logging?.consoleStyle ?? "pretty",
+      },
+    },
+    "gateway",
+  );
+}
+
+function generateToken(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/** Loads the config for starting, creating a minimal one on a fresh machine and a token when none is set. */
+function prepareConfig(options: RunGatewayOptions, log: Logger): ConfigSnapshot {
+  const { paths, env } = options;
+  let snapshot = readConfigSnapshot(paths.configPath, env);
+  if (!snapshot.valid) throw new ConfigError(paths.configPath, snapshot.issues);
+  if (!snapshot.exists) {
+    const outcome = updateConfig({
+      configPath: paths.configPath,
+      logsDir: paths.logsDir,
+      env,
+      edits: [{ path: ["gateway", "mode"], value: "local" }],
+      command: "gateway (first start)",
+      now: new Date(),
+    });
+    snapshot = outcome.after;
+    log.info(`created ${paths.configPath} (gateway.mode local)`);
+  }
+  if (snapshot.config.gateway?.mode === "remote" && !options.allowUnconfigured) {
+    const url = snapshot.config.gateway.remote?.url;
+    throw new GatewayStartError(
+      `Gateway start blocked: gateway.mode is remote${url ? ` (this machine is a client of ${url})` : ""}, so no local gateway runs here.`,
+      78,
+      "Set gateway.mode=local (openclaw config set gateway.mode local) or pass --allow-unconfigured.",
+    );
+  }
+  return snapshot;
+}
+
+function ensureToken(
+  options: RunGatewayOptions,
+  snapshot: ConfigSnapshot,
+  settings: GatewaySettings,
+  log: Logger,
+): ConfigSnapshot {
+  if (settings.auth.mode !== "token" || settings.auth.token) return snapshot;
+  const outcome = updateConfig({
+    configPath: options.paths.configPath,
+    logsDir: options.paths.logsDir,
+    env: options.env,
+    edits: [{ path: ["gateway", "auth", "token"], value: generateToken() }],
+    command: "gateway (token generated)",
+    now: new Date(),
+  });
+  log.info(
+    `generated a gateway token and saved it to ${options.paths.configPath} (gateway.auth.token); show it with: openclaw config get gateway.auth.token --show-secrets, or open the dashboard: openclaw dashboard`,
+  );
+  return outcome.after;
+}
+
+async function stopHolder(pid: number, log: Logger): Promise<void> {
+  log.warn(`--force: stopping the gateway that holds this state directory (pid ${pid})`);
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 8000;
+  while (Date.now() < deadline && isProcessAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+  if (isProcessAlive(pid)) {
+    log.warn(`pid ${pid} did not stop in time; sending SIGKILL`);
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Starts the gateway and resolves with the exit code when it stops. */
+export async function runGateway(options: RunGatewayOptions): Promise<number> {
+  const { paths, env } = options;
+  // The log goes to the default daily file until the config (with logging.*) is known to be valid.
+  let log = makeLogger(options, undefined);
+  let snapshot: ConfigSnapshot;
+  let settings: GatewaySettings;
+  let bind: BindTarget;
+  let lock: HeldLock;
+  try {
+    snapshot = prepareConfig(options, log);
+    log.close();
+    log = makeLogger(options, snapshot);
+    settings = resolveGatewaySettings({ flags: options.flags, env, config: snapshot.config, paths });
+    snapshot = ensureToken(options, snapshot, settings, log);
+    settings = resolveGatewaySettings({ flags: options.flags, env, config: snapshot.config, paths });
+    bind = await resolveBindTarget(settings.bind, settings.customBind, options.network);
+    checkBindAllowed(settings, bind.loopbackOnly);
+    if (settings.auth.mode === "none")
+      log.warn("auth mode none: every connection is unauthenticated (allowed on loopback only)");
+    if (bind.note) log.info(bind.note);
+    try {
+      lock = acquireGatewayLock(paths.stateDir, { configPath: paths.configPath, port: settings.port });
+    } catch (error) {
+      if (!(error instanceof GatewayLockedError) || !options.force) throw error;
+      await stopHolder(error.holder.pid, log);
+      lock = acquireGatewayLock(paths.stateDir, { configPath: paths.configPath, port: settings.port });
+    }
+  } catch (error) {
+    const failure = toStartError(error, paths);
+    log.error(`gateway failed to start: ${failure.message}`);
+    log.close();
+    throw failure;
+  }
+
+  for (const secret of [settings.auth.token, settings.auth.password]) if (secret) log.addSecret(secret);
+  const limits = resolveLimits(env);
+  const configWrites = new Map<string, number[]>();
+  let server: GatewayServer;
+  let pendingRestart: NodeJS.Timeout | undefined;
+  const runtime: GatewayRuntime = {
+    version: options.version,
+    startedAt: Date.now() - Math.round(performance.now()),
+    pid: process.pid,
+    paths,
+    env,
+    log,
+    limits,
+    rateLimiter: new AuthRateLimiter({
+      maxAttempts: snapshot.config.gateway?.auth?.rateLimit?.maxAttempts ?? DEFAULT_RATE_LIMIT.maxAttempts,
+      windowMs: snapshot.config.gateway?.auth?.rateLimit?.windowMs ?? DEFAULT_RATE_LIMIT.windowMs,
+      lockoutMs: snapshot.config.gateway?.auth?.rateLimit?.lockoutMs ?? DEFAULT_RATE_LIMIT.lockoutMs,
+    }),
+    clients: new ClientRegistry({ version: options.version }),
+    snapshot,
+    settings,
+    bind,
+    auth: settings.auth,
+    listening: [],
+    ready: false,
+    shuttingDown: false,
+    reload: { status: snapshot.config.gateway?.reload?.mode === "off" ? "off" : "ok" },
+    requestRestart: (reason, delayMs = 250) => {
+      clearTimeout(pendingRestart);
+      pendingRestart = setTimeout(() => void restart(reason), delayMs);
+    },
+    reloadNow: (source) => reloadFromDisk(source),
+    currentLogFile: () => runtime.snapshot.config.logging?.file ?? dailyLogPath(paths.logsDir, new Date()),
+    takeConfigWriteBudget: (address) => {
+      const now = Date.now();
+      const recent = (configWrites.get(address) ?? []).filter((t) => now - t < 60_000);
+      if (recent.length >= limits.configWritesPerMinute) return 60_000 - (now - recent[0]!);
+      recent.push(now);
+      configWrites.set(address, recent);
+      if (configWrites.size > 10_000) configWrites.delete(configWrites.keys().next().value!);
+      return 0;
+    },
+  };
+  startEventLoopMonitor();
+  server = new GatewayServer(runtime);
+  try {
+    runtime.listening = await server.listen();
+  } catch (error) {
+    lock.release();
+    const failure = toStartError(error, paths);
+    log.error(`gateway failed to start: ${failure.message}`);
+    log.close();
+    throw failure;
+  }
+  runtime.ready = true;
+  announceReady(runtime, "ready");
+
+  let restarting = false;
+  async function restart(reason: string): Promise<void> {
+    if (restarting || runtime.shuttingDown) return;
+    restarting = true;
+    try {
+      const next = readConfigSnapshot(paths.configPath, env);
+      if (!next.valid) {
+        markReloadFailed(next.issues.map(formatIssueLine));
+        log.error(`restart (${reason}) skipped: the config is invalid; still running on the last good config`);
+        return;
+      }
+      let nextSettings: GatewaySettings;
+      let nextBind: BindTarget;
+      let withToken = next;
+      try {
+        nextSettings = resolveGatewaySettings({ flags: options.flags, env, config: next.config, paths });
+        withToken = ensureToken(options, next, nextSettings, log);
+        nextSettings = resolveGatewaySettings({ flags: options.flags, env, config: withToken.config, paths });
+        nextBind = await resolveBindTarget(nextSettings.bind, nextSettings.customBind, options.network);
+        checkBindAllowed(nextSettings, nextBind.loopbackOnly);
+      } catch (error) {
+        markReloadFailed([(error as Error).message]);
+        log.error(`restart (${reason}) skipped: ${(error as Error).message}`);
+        return;
+      }
+      log.info(`restarting in process (${reason})`);
+      runtime.ready = false;
+      const previous = { settings: runtime.settings, bind: runtime.bind, auth: runtime.auth };
+      await server.stop("restart", 1500);
+      Object.assign(runtime, { snapshot: withToken, settings: nextSettings, bind: nextBind, auth: nextSettings.auth });
+      for (const secret of [nextSettings.auth.token, nextSettings.auth.password]) if (secret) log.addSecret(secret);
+      server = new GatewayServer(runtime);
+      try {
+        runtime.listening = await server.listen();
+      } catch (error) {
+        log.error(
+          `could not listen with the new settings (${(error as Error).message}); going back to the previous ones`,
+        );
+        Object.assign(runtime, previous);
+        server = new GatewayServer(runtime);
+        runtime.listening = await server.listen();
+        markReloadFailed([`restart failed: ${(error as Error).message}`]);
+      }
+      lock.update({ port: runtime.settings.port });
+      runtime.reload = {
+        ...runtime.reload,
+        status: runtime.reload.status === "failed" ? "failed" : "ok",
+        lastAppliedAt: Date.now(),
+        pendingRestart: false,
+      };
+      if (runtime.reload.status !== "failed") delete runtime.reload.errors;
+      runtime.ready = true;
+      announceReady(runtime, "restarted");
+    } catch (error) {
+      log.fatal(`restart failed: ${(error as Error).message}`);
+      void shutdown("restart failed", 1);
+    } finally {
+      restarting = false;
+    }
+  }
+
+  function markReloadFailed(errors: string[]): void {
+    runtime.reload = { ...runtime.reload, status: "failed", lastAttemptAt: Date.now(), errors };
+  }
+
+  function reloadFromDisk(source: string): void {
+    if (runtime.shuttingDown) return;
+    const next = readConfigSnapshot(paths.configPath, env);
+    runtime.reload.lastAttemptAt = Date.now();
+    if (!next.valid) {
+      markReloadFailed(next.issues.map(formatIssueLine));
+      log.error(
+        `config change not applied (${source}): the new config is invalid; still running on the last good config`,
+        { errors: runtime.reload.errors },
+      );
+      return;
+    }
+    if (next.hash === runtime.snapshot.hash && runtime.reload.status !== "failed") return;
+    let nextSettings: GatewaySettings;
+    try {
+      nextSettings = resolveGatewaySettings({ flags: options.flags, env, config: next.config, paths });
+      if (nextSettings.auth.mode === "token" && !nextSettings.auth.token)
+        throw new Error("gateway.auth.token was removed; set one, or restart to generate a new one");
+      if (nextSettings.auth.mode === "password" && !nextSettings.auth.password)
+        throw new Error("gateway.auth.mode is password but no password is set");
+    } catch (error) {
+      markReloadFailed([(error as Error).message]);
+      log.error(`config change not applied (${source}): ${(error as Error).message}`);
+      return;
+    }
+    const mode: ReloadMode = next.config.gateway?.reload?.mode ?? "hybrid";
+    const action =
+      source === "file"
+        ? planReload(mode, runtime.settings, nextSettings)
+        : planReload(mode === "off" ? "hybrid" : mode, runtime.settings, nextSettings);
+    if (action === "none") {
+      runtime.reload = { ...runtime.reload, status: "off", pendingRestart: true };
+      log.info("config changed on disk; gateway.reload.mode is off, so restart the gateway to apply it");
+      return;
+    }
+    if (action === "restart") {
+      void restart(`config change (${source})`);
+      return;
+    }
+    const secretsChanged = authChanged(runtime.settings, nextSettings);
+    const listenerPending = action === "restart-needed";
+    runtime.snapshot = next;
+    runtime.settings = listenerPending
+      ? {
+          ...nextSettings,
+          port: runtime.settings.port,
+          bind: runtime.settings.bind,
+          customBind: runtime.settings.customBind,
+        }
+      : nextSettings;
+    runtime.auth = nextSettings.auth;
+    for (const secret of [nextSettings.auth.token, nextSettings.auth.password]) if (secret) log.addSecret(secret);
+    runtime.reload = {
+      status: "ok",
+      lastAttemptAt: Date.now(),
+      lastAppliedAt: Date.now(),
+      pendingRestart: listenerPending,
+    };
+    log.info(
+      `config applied live (${source})${listenerPending ? "; port/bind changes wait for a restart (gateway.reload.mode hot)" : ""}`,
+    );
+    if (secretsChanged) server.closeSharedAuthClients();
+  }
+
+  const stopWatching = watchConfigFile(paths.configPath, snapshot.config.gateway?.reload?.debounceMs ?? 300, () =>
+    reloadFromDisk("file"),
+  );
+
+  let resolveExit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => {
+    resolveExit = resolve;
+  });
+  let stopping = false;
+  async function shutdown(reason: string, code: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    runtime.shuttingDown = true;
+    runtime.ready = false;
+    clearTimeout(pendingRestart);
+    stopWatching();
+    log.info(`stopping (${reason}); draining requests in flight for up to ${limits.drainTimeoutMs} ms`);
+    await server.stop("gateway stopping");
+    lock.release();
+    log.info("stopped");
+    log.close();
+    resolveExit(code);
+  }
+
+  let signalCount = 0;
+  const onTerm = () => {
+    if (++signalCount > 1) {
+      log.warn("second stop signal: exiting now");
+      lock.release();
+      resolveExit(1);
+      return;
+    }
+    void shutdown("signal", 0);
+  };
+  const onUsr1 = () => void restart("SIGUSR1");
+  options.signals.on("SIGTERM", onTerm);
+  options.signals.on("SIGINT", onTerm);
+  options.signals.on("SIGUSR1", onUsr1);
+  const code = await exited;
+  options.signals.off("SIGTERM", onTerm);
+  options.signals.off("SIGINT", onTerm);
+  options.signals.off("SIGUSR1", onUsr1);
+  return code;
+}
+
+function announceReady(runtime: GatewayRuntime, what: string): void {
+  const ms = Math.round(performance.now());
+  const urls = runtime.listening.map((a) => `ws://${a}`).join(", ");
+  runtime.log.info(
+    `${what}: listening on ${urls} (bind ${runtime.settings.bind}, auth ${runtime.auth.mode}, pid ${runtime.pid})`,
+    {
+      readyMs: what === "ready" ? ms : undefined,
+    },
+  );
+  if (what === "ready") runtime.log.info(`ready in ${ms} ms from process start`);
+}
+
+function toStartError(error: unknown, paths: StatePaths): Error {
+  if (error instanceof ConfigError || error instanceof GatewayStartError) return error;
+  if (error instanceof GatewaySettingsError)
+    return new GatewayStartError(error.message, error.source === "flag" ? 2 : 78, error.fix);
+  if (error instanceof GatewayLockedError) {
+    const held = readLock(paths.stateDir);
+    return new GatewayStartError(
+      `${error.message}.`,
+      1,
+      `Stop it first (kill ${error.holder.pid}, or openclaw gateway stop when it runs as a service), restart it with openclaw gateway --force, or use another profile (--profile <name>).${held ? ` Lock: ${error.file}` : ""}`,
+    );
+  }
+  if (error instanceof ListenError) {
+    if (error.code === "EADDRINUSE") {
+      const diagnosis = diagnosePort(error.port);
+      return new GatewayStartError(diagnosis.lines[0]!, 1, diagnosis.lines.slice(1).join("\n"));
+    }
+    if (error.code === "EADDRNOTAVAIL") {
+      return new GatewayStartError(
+        `${error.message}: that address is not on this host`,
+        78,
+        "Check gateway.customBind / the bind mode: openclaw config get gateway",
+      );
+    }
+    if (error.code === "EACCES") {
+      return new GatewayStartError(
+        `${error.message}: ports below 1024 need privileges`,
+        78,
+        "Use a port above 1024: openclaw config set gateway.port 18789",
+      );
+    }
+  }
+  return error as Error;
+}

@@ -1,0 +1,49 @@
+/** What every part of the running gateway shares: settings, the applied config, clients, status. @module */
+import type { BindTarget } from "../config/bind.js";
+import type { GatewaySettings } from "../config/gateway-settings.js";
+import type { ConfigSnapshot } from "../config/load.js";
+import type { Env, StatePaths } from "../config/paths.js";
+import type { Logger } from "../logging/logger.js";
+import type { ActiveAuth } from "./auth.js";
+import type { ClientRegistry } from "./clients.js";
+import type { GatewayLimits } from "./limits.js";
+import type { AuthRateLimiter } from "./rate-limit.js";
+
+export interface ReloadStatus {
+  /** `ok`: the file on disk is what runs; `failed`: the last change did not validate and was not applied. */
+  status: "ok" | "failed" | "off";
+  lastAttemptAt?: number;
+  lastAppliedAt?: number;
+  errors?: string[];
+  pendingRestart?: boolean;
+}
+
+export interface GatewayRuntime {
+  readonly version: string;
+  readonly startedAt: number;
+  readonly pid: number;
+  readonly paths: StatePaths;
+  readonly env: Env;
+  readonly log: Logger;
+  readonly limits: GatewayLimits;
+  readonly rateLimiter: AuthRateLimiter;
+  readonly clients: ClientRegistry;
+  /** The config that is applied (the last valid one). */
+  snapshot: ConfigSnapshot;
+  settings: GatewaySettings;
+  bind: BindTarget;
+  auth: ActiveAuth;
+  /** Addresses actually listening, as host:port. */
+  listening: string[];
+  ready: boolean;
+  shuttingDown: boolean;
+  reload: ReloadStatus;
+  /** Asks for an in-process restart (re-read config, rebind) after the current request is answered. */
+  requestRestart(reason: string, delayMs?: number): void;
+  /** Re-reads the config file now and applies it (as the file watcher would). */
+  reloadNow(source: string): void;
+  /** The log file the gateway writes now. */
+  currentLogFile(): string;
+  /** Sliding-window budget for config writes per client address; returns ms to wait, or 0. */
+  takeConfigWriteBudget(address: string): number;
+}

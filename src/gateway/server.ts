@@ -1,0 +1,213 @@
+/**
+ * The listening side: one HTTP server per bind address sharing one handler, WebSocket upgrades with
+ * origin and connection checks, ticks, and an orderly stop (announce, stop accepting, drain, close).
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { CloseCodes } from "../protocol/errors.js";
+import { GatewayConnection, normalizeAddress } from "./connection.js";
+import { createRequestHandler } from "./http.js";
+import { checkOrigin } from "./origin.js";
+import type { GatewayRuntime } from "./runtime.js";
+
+export class ListenError extends Error {
+  override name = "ListenError";
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(message);
+  }
+}
+
+function rawReject(socket: Duplex, status: number, text: string, body: string): void {
+  socket.on("error", () => undefined);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export class GatewayServer {
+  readonly #runtime: GatewayRuntime;
+  readonly #connections = new Map<string, GatewayConnection>();
+  #servers: Server[] = [];
+  #wss: WebSocketServer | undefined;
+  #tick: NodeJS.Timeout | undefined;
+
+  constructor(runtime: GatewayRuntime) {
+    this.#runtime = runtime;
+  }
+
+  get connections(): GatewayConnection[] {
+    return [...this.#connections.values()];
+  }
+
+  /** Listens on every bind address; the first must succeed, the others (IPv6 loopback) are best effort. */
+  async listen(): Promise<string[]> {
+    const runtime = this.#runtime;
+    const { port } = runtime.settings;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: runtime.limits.maxPayload,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    const handler = createRequestHandler(runtime);
+    const listening: string[] = [];
+    for (const [index, host] of runtime.bind.hosts.entries()) {
+      const server = createServer(
+        {
+          headersTimeout: runtime.limits.headersTimeoutMs,
+          requestTimeout: runtime.limits.requestTimeoutMs,
+          maxHeaderSize: runtime.limits.maxHeaderBytes,
+          // Node checks the two timeouts above only this often (30 s by default).
+          connectionsCheckingInterval: 1000,
+          keepAliveTimeout: 5000,
+        },
+        handler,
+      );
+      server.on("upgrade", (req, socket, head) => this.#upgrade(req, socket, head));
+      server.on("clientError", (_error, socket) => {
+        if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+        else socket.destroy();
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen({ host, port, exclusive: true }, () => {
+            server.off("error", reject);
+            resolve();
+          });
+        });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? "UNKNOWN";
+        if (index === 0) {
+          await this.#closeServers();
+          throw new ListenError(
+            `cannot listen on ${host.includes(":") ? `[${host}]` : host}:${port}: ${code}`,
+            code,
+            host,
+            port,
+          );
+        }
+        runtime.log.warn(`not listening on [${host}]:${port} (${code}); IPv4 loopback is enough for local clients`);
+        continue;
+      }
+      server.on("error", (error) => runtime.log.error("server error", { host, error: error.message }));
+      this.#servers.push(server);
+      listening.push(host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
+    }
+    this.#tick = setInterval(
+      () => runtime.clients.broadcast("tick", { ts: Date.now() }, { dropIfSlow: true }),
+      runtime.limits.tickIntervalMs,
+    );
+    this.#tick.unref();
+    return listening;
+  }
+
+  /** Closes the connections that authenticated with the shared secret (it changed): code 4001. */
+  closeSharedAuthClients(): void {
+    for (const connection of this.#connections.values()) {
+      if (connection.authenticated && connection.authMethod !== "none")
+        connection.close(CloseCodes.AUTH_CHANGED, "gateway auth changed");
+    }
+  }
+
+  /**
+   * Stops: announce `shutdown`, stop accepting, let requests in flight finish (bounded), then close
+   * every socket with 1012. Used for exit and for in-process restarts.
+   */
+  async stop(reason: string, restartExpectedMs?: number): Promise<void> {
+    const runtime = this.#runtime;
+    runtime.clients.broadcast("shutdown", {
+      reason,
+      ...(restartExpectedMs !== undefined ? { restartExpectedMs } : {}),
+    });
+    for (const server of this.#servers) {
+      server.close();
+      server.closeIdleConnections();
+    }
+    clearInterval(this.#tick);
+    await Promise.all(this.connections.map((c) => c.drain(runtime.limits.drainTimeoutMs)));
+    for (const connection of this.connections) connection.close(CloseCodes.SERVICE_RESTART, "service restart");
+    await this.#closeServers();
+  }
+
+  async #closeServers(): Promise<void> {
+    const servers = this.#servers;
+    this.#servers = [];
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+            if (!server.listening) resolve();
+          }),
+      ),
+    );
+    this.#wss?.close();
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const runtime = this.#runtime;
+    socket.on("error", () => undefined);
+    if (runtime.shuttingDown || !this.#wss)
+      return rawReject(socket, 503, "Service Unavailable", "gateway is shutting down");
+    if (this.#connections.size >= runtime.limits.maxConnections)
+      return rawReject(socket, 503, "Service Unavailable", "Too many connections");
+    const allowed = runtime.snapshot.config.gateway?.controlUi?.allowedOrigins ?? [];
+    const origin = checkOrigin(req.headers.origin, req.headers.host, allowed);
+    if (!origin.ok) {
+      runtime.log.warn("websocket origin refused", {
+        origin: req.headers.origin,
+        ip: normalizeAddress(req.socket.remoteAddress ?? ""),
+      });
+      return rawReject(
+        socket,
+        403,
+        "Forbidden",
+        `${origin.reason} (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)`,
+      );
+    }
+    this.#makeRoomForUnauthenticated(normalizeAddress(req.socket.remoteAddress ?? "unknown"));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection = new GatewayConnection(ws, req, runtime, (closed) => {
+        if (this.#connections.delete(closed.id) && runtime.clients.remove(closed.id) && closed.authenticated)
+          runtime.clients.presenceChanged();
+      });
+      this.#connections.set(connection.id, connection);
+      runtime.clients.add(connection);
+      connection.start();
+    });
+  }
+
+  /**
+   * Idle unauthenticated sockets never lock out a real client: when an address (or the gateway) is at its
+   * cap, the oldest unauthenticated socket is closed to make room instead of refusing the new one.
+   */
+  #makeRoomForUnauthenticated(address: string): void {
+    const { maxPreauthPerAddress, maxPreauthTotal } = this.#runtime.limits;
+    let total = 0;
+    let fromAddress = 0;
+    let oldestAny: GatewayConnection | undefined;
+    let oldestHere: GatewayConnection | undefined;
+    for (const connection of this.#connections.values()) {
+      if (!connection.pending) continue;
+      total++;
+      oldestAny ??= connection;
+      if (connection.remoteAddress === address) {
+        fromAddress++;
+        oldestHere ??= connection;
+      }
+    }
+    if (fromAddress >= maxPreauthPerAddress && oldestHere)
+      oldestHere.close(CloseCodes.POLICY_VIOLATION, "too many unauthenticated sockets");
+    else if (total >= maxPreauthTotal && oldestAny)
+      oldestAny.close(CloseCodes.POLICY_VIOLATION, "too many unauthenticated sockets");
+  }
+}
