@@ -59,6 +59,8 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   scopes: string[] = [];
   authMethod = "none";
   #state: "handshake" | "open" | "closed" = "handshake";
+  #wasAuthenticated = false;
+  #closeNotified = false;
   #params: ConnectParams | undefined;
   #seq = 0;
   #inflight = 0;
@@ -88,6 +90,11 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
 
   get authenticated(): boolean {
     return this.#state === "open";
+  }
+
+  /** True once the handshake succeeded, also after the socket closed. */
+  get wasAuthenticated(): boolean {
+    return this.#wasAuthenticated;
   }
 
   get pending(): boolean {
@@ -217,8 +224,10 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   }
 
   #closed(): void {
-    if (this.#state !== "closed") this.#state = "closed";
+    this.#state = "closed";
     clearTimeout(this.#handshakeTimer);
+    if (this.#closeNotified) return;
+    this.#closeNotified = true;
     this.#onClose(this);
   }
 
@@ -356,6 +365,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     this.scopes =
       role === "operator" ? requested.filter((s) => (OPERATOR_SCOPES as readonly string[]).includes(s)) : [];
     this.#state = "open";
+    this.#wasAuthenticated = true;
     this.#connectedAt = Date.now();
     clearTimeout(this.#handshakeTimer);
     this.#respond(frame.id, { ok: true, payload: buildHello(this.#runtime, this) });

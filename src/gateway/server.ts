@@ -31,6 +31,23 @@ function rawReject(socket: Duplex, status: number, text: string, body: string): 
   );
 }
 
+const CLIENT_ERRORS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
+  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+  HPE_HEADERS_TIMEOUT: "408 Request Timeout",
+};
+
+/** Answers a request the HTTP parser rejected, then drops the socket (a slow sender must not hold it). */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = CLIENT_ERRORS[error.code ?? ""] ?? "400 Bad Request";
+  socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
 export class GatewayServer {
   readonly #runtime: GatewayRuntime;
   readonly #connections = new Map<string, GatewayConnection>();
@@ -71,10 +88,7 @@ export class GatewayServer {
         handler,
       );
       server.on("upgrade", (req, socket, head) => this.#upgrade(req, socket, head));
-      server.on("clientError", (_error, socket) => {
-        if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-        else socket.destroy();
-      });
+      server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket));
       try {
         await new Promise<void>((resolve, reject) => {
           server.once("error", reject);
@@ -177,7 +191,7 @@ export class GatewayServer {
     this.#makeRoomForUnauthenticated(normalizeAddress(req.socket.remoteAddress ?? "unknown"));
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new GatewayConnection(ws, req, runtime, (closed) => {
-        if (this.#connections.delete(closed.id) && runtime.clients.remove(closed.id) && closed.authenticated)
+        if (this.#connections.delete(closed.id) && runtime.clients.remove(closed.id) && closed.wasAuthenticated)
           runtime.clients.presenceChanged();
       });
       this.#connections.set(connection.id, connection);
