@@ -59,7 +59,9 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
   let output = "";
   proc.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on("exit", (code, signal) => resolve({ code, signal })),
+  );
   let exitedAlready = false;
   void exit.then(() => (exitedAlready = true));
   const gw: RunningGateway = {
@@ -72,7 +74,8 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     proc,
     token: () => {
       try {
-        return (JSON.parse(readFileSync(configPath, "utf8")) as { gateway?: { auth?: { token?: string } } }).gateway?.auth?.token;
+        return (JSON.parse(readFileSync(configPath, "utf8")) as { gateway?: { auth?: { token?: string } } }).gateway
+          ?.auth?.token;
       } catch {
         return undefined;
       }
@@ -95,7 +98,14 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
       return result;
     },
     async client(extra = {}) {
-      const client = new GatewayClient({ url: gw.url, token: gw.token(), version: "test", clientId: "test", clientMode: "test", ...extra });
+      const client = new GatewayClient({
+        url: gw.url,
+        token: gw.token(),
+        version: "test",
+        clientId: "test",
+        clientMode: "test",
+        ...extra,
+      });
       await client.connect();
       return client;
     },

@@ -10,7 +10,10 @@ test("10 failed logins in a minute lock the address out for 5 minutes, loopback 
   const gw = await startGateway({ config: { gateway: { mode: "local" } } });
   try {
     for (let i = 0; i < 10; i++) {
-      await assert.rejects(gw.client({ token: `wrong-${i}` }), (e: unknown) => (e as GatewayCallError).code === "AUTH_FAILED");
+      await assert.rejects(
+        gw.client({ token: `wrong-${i}` }),
+        (e: unknown) => (e as GatewayCallError).code === "AUTH_FAILED",
+      );
     }
     const locked = await gw.client({ token: gw.token() }).then(
       () => undefined,
@@ -23,14 +26,18 @@ test("10 failed logins in a minute lock the address out for 5 minutes, loopback 
     assert.equal(http.status, 429);
     assert.ok(Number(http.headers.get("retry-after")) > 250);
     assert.equal((await fetch(`${gw.http}/healthz`)).status, 200, "liveness stays open");
-    assert.doesNotMatch(readFileSync(join(gw.stateDir, "logs", readdirToday(gw.stateDir)), "utf8"), new RegExp(gw.token()!), "the token never reaches the log");
+    assert.doesNotMatch(
+      readFileSync(join(gw.stateDir, "logs", todaysLogName()), "utf8"),
+      new RegExp(gw.token()!),
+      "the token never reaches the log",
+    );
   } finally {
     await gw.stop();
     gw.home.cleanup();
   }
 });
 
-function readdirToday(stateDir: string): string {
+function todaysLogName(): string {
   const d = new Date();
   return `openclaw-${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}.log`;
 }
@@ -46,16 +53,27 @@ test("a client that stops reading is disconnected; memory stays bounded and othe
     // Give logs.tail something big to return: about 1 MB per answer.
     const logDir = join(gw.stateDir, "logs");
     mkdirSync(logDir, { recursive: true });
-    const line = JSON.stringify({ time: new Date().toISOString(), level: "info", subsystem: "filler", msg: "x".repeat(180) });
-    writeFileSync(join(logDir, readdirToday(gw.stateDir)), `${`${line}\n`.repeat(6000)}`, { flag: "a" });
+    const line = JSON.stringify({
+      time: new Date().toISOString(),
+      level: "info",
+      subsystem: "filler",
+      msg: "x".repeat(180),
+    });
+    writeFileSync(join(logDir, todaysLogName()), `${`${line}\n`.repeat(6000)}`, { flag: "a" });
     const before = rssOf(gw.proc.pid!);
 
     const hog = await RawWs.open(gw.port);
     await hog.waitFor(() => hog.messages().length > 0);
-    hog.sendJson({ type: "req", id: "c", method: "connect", params: { minProtocol: 4, maxProtocol: 4, auth: { token: gw.token() } } });
+    hog.sendJson({
+      type: "req",
+      id: "c",
+      method: "connect",
+      params: { minProtocol: 4, maxProtocol: 4, auth: { token: gw.token() } },
+    });
     await hog.waitFor(() => hog.messages().some((m) => m.id === "c"));
     hog.socket.pause(); // stop reading from here on
-    for (let i = 0; i < 300; i++) hog.sendJson({ type: "req", id: `t${i}`, method: "logs.tail", params: { limit: 5000, maxBytes: 1_000_000 } });
+    for (let i = 0; i < 300; i++)
+      hog.sendJson({ type: "req", id: `t${i}`, method: "logs.tail", params: { limit: 5000, maxBytes: 1_000_000 } });
 
     const other = await gw.client();
     const latencies: number[] = [];

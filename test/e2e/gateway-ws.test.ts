@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { GatewayCallError, GatewayClient } from "../../src/client/gateway-client.js";
+import { GatewayCallError } from "../../src/client/gateway-client.js";
 import { startGateway, type RunningGateway } from "./gateway-harness.js";
 import { RawWs } from "./raw-ws.js";
 
@@ -16,7 +16,18 @@ after(async () => {
   gw.home.cleanup();
 });
 
-const METHODS = ["health", "status", "system-presence", "models.list", "config.get", "config.set", "config.patch", "config.apply", "config.schema", "logs.tail"];
+const METHODS = [
+  "health",
+  "status",
+  "system-presence",
+  "models.list",
+  "config.get",
+  "config.set",
+  "config.patch",
+  "config.apply",
+  "config.schema",
+  "logs.tail",
+];
 
 /** Connects raw and returns the socket after the challenge arrived. */
 async function rawConnected(options: { origin?: string } = {}): Promise<RawWs> {
@@ -33,7 +44,19 @@ test("the server speaks first with connect.challenge, then answers connect with 
   const payload = challenge!.payload as { nonce: string; ts: number };
   assert.match(payload.nonce, /^[0-9a-f-]{36}$/);
   assert.ok(Math.abs(payload.ts - Date.now()) < 10_000);
-  ws.sendJson({ type: "req", id: "c1", method: "connect", params: { minProtocol: 4, maxProtocol: 4, client: { id: "cli", version: "2026.9.6", platform: "linux", mode: "cli" }, role: "operator", scopes: ["operator.admin"], auth: { token: gw.token() } } });
+  ws.sendJson({
+    type: "req",
+    id: "c1",
+    method: "connect",
+    params: {
+      minProtocol: 4,
+      maxProtocol: 4,
+      client: { id: "cli", version: "2026.9.6", platform: "linux", mode: "cli" },
+      role: "operator",
+      scopes: ["operator.admin"],
+      auth: { token: gw.token() },
+    },
+  });
   assert.ok(await ws.waitFor(() => ws.messages().some((m) => m.type === "res")));
   const res = ws.messages().find((m) => m.type === "res") as { id: string; ok: boolean; payload: Record<string, any> }; // oxlint-disable-line typescript/no-explicit-any -- test inspects a JSON tree
   assert.equal(res.id, "c1");
@@ -42,7 +65,14 @@ test("the server speaks first with connect.challenge, then answers connect with 
   assert.equal(hello.type, "hello-ok");
   assert.equal(hello.protocol, 4);
   assert.deepEqual(hello.features.methods, METHODS);
-  assert.deepEqual(hello.features.events, ["connect.challenge", "tick", "presence", "health", "shutdown", "config.changed"]);
+  assert.deepEqual(hello.features.events, [
+    "connect.challenge",
+    "tick",
+    "presence",
+    "health",
+    "shutdown",
+    "config.changed",
+  ]);
   assert.deepEqual(hello.policy, { maxPayload: 26214400, maxBufferedBytes: 52428800, tickIntervalMs: 300 });
   assert.deepEqual(hello.auth, { method: "token", role: "operator", scopes: ["operator.admin"] });
   assert.equal(hello.snapshot.presence[0].mode, "gateway");
@@ -59,7 +89,12 @@ test("a v3 client gets protocol 3 without v4-only keys; the seed's simple form w
   await v3.close();
 
   const ws = await rawConnected();
-  ws.sendJson({ type: "req", id: 1, method: "connect", params: { auth: { token: gw.token() }, clientName: "cli", clientVersion: "2026.1.29" } });
+  ws.sendJson({
+    type: "req",
+    id: 1,
+    method: "connect",
+    params: { auth: { token: gw.token() }, clientName: "cli", clientVersion: "2026.1.29" },
+  });
   assert.ok(await ws.waitFor(() => ws.messages().some((m) => m.type === "res")));
   const res = ws.messages().find((m) => m.type === "res")!;
   assert.equal(res.id, 1);
@@ -73,27 +108,54 @@ test("a v3 client gets protocol 3 without v4-only keys; the seed's simple form w
 
 test("a protocol the server cannot speak is refused with the reference's details and close 1002", async () => {
   const ws = await rawConnected();
-  ws.sendJson({ type: "req", id: "x", method: "connect", params: { minProtocol: 5, maxProtocol: 6, auth: { token: gw.token() } } });
+  ws.sendJson({
+    type: "req",
+    id: "x",
+    method: "connect",
+    params: { minProtocol: 5, maxProtocol: 6, auth: { token: gw.token() } },
+  });
   const close = await ws.waitForClose();
   assert.equal(close.code, 1002);
   assert.equal(close.reason, "protocol mismatch");
-  const res = ws.messages().find((m) => m.type === "res") as { error: { code: string; message: string; details: Record<string, unknown> } };
+  const res = ws.messages().find((m) => m.type === "res") as {
+    error: { code: string; message: string; details: Record<string, unknown> };
+  };
   assert.equal(res.error.code, "INVALID_REQUEST");
-  assert.deepEqual(res.error.details, { code: "PROTOCOL_MISMATCH", clientMinProtocol: 5, clientMaxProtocol: 6, expectedProtocol: 4, minimumProbeProtocol: 3 });
+  assert.deepEqual(res.error.details, {
+    code: "PROTOCOL_MISMATCH",
+    clientMinProtocol: 5,
+    clientMaxProtocol: 6,
+    expectedProtocol: 4,
+    minimumProbeProtocol: 3,
+  });
 });
 
 test("a wrong or missing token gets AUTH_FAILED with the detail code, then close 1008", async () => {
-  for (const [auth, detail] of [[{ token: "wrong" }, "AUTH_TOKEN_MISMATCH"], [undefined, "AUTH_TOKEN_MISSING"]] as const) {
+  for (const [auth, detail] of [
+    [{ token: "wrong" }, "AUTH_TOKEN_MISMATCH"],
+    [undefined, "AUTH_TOKEN_MISSING"],
+  ] as const) {
     const ws = await rawConnected();
-    ws.sendJson({ type: "req", id: "a", method: "connect", params: { minProtocol: 4, maxProtocol: 4, ...(auth ? { auth } : {}) } });
+    ws.sendJson({
+      type: "req",
+      id: "a",
+      method: "connect",
+      params: { minProtocol: 4, maxProtocol: 4, ...(auth ? { auth } : {}) },
+    });
     const close = await ws.waitForClose();
     assert.equal(close.code, 1008);
-    const res = ws.messages().find((m) => m.type === "res") as { ok: boolean; error: { code: string; details: { code: string } } };
+    const res = ws.messages().find((m) => m.type === "res") as {
+      ok: boolean;
+      error: { code: string; details: { code: string } };
+    };
     assert.equal(res.ok, false);
     assert.equal(res.error.code, "AUTH_FAILED");
     assert.equal(res.error.details.code, detail);
   }
-  await assert.rejects(gw.client({ token: "nope" }), (e: unknown) => e instanceof GatewayCallError && e.code === "AUTH_FAILED");
+  await assert.rejects(
+    gw.client({ token: "nope" }),
+    (e: unknown) => e instanceof GatewayCallError && e.code === "AUTH_FAILED",
+  );
 });
 
 test("browser origins: foreign refused before any frame, own origin and allowed origins accepted", async () => {
@@ -102,7 +164,10 @@ test("browser origins: foreign refused before any frame, own origin and allowed 
     const ws = await rawConnected({ origin });
     ws.destroy();
   }
-  await assert.rejects(RawWs.open(gw.port, { origin: `http://localhost:${gw.port}`, host: `127.0.0.1:${gw.port}` }), /403/);
+  await assert.rejects(
+    RawWs.open(gw.port, { origin: `http://localhost:${gw.port}`, host: `127.0.0.1:${gw.port}` }),
+    /403/,
+  );
 });
 
 test("no connect within the handshake timeout closes the socket (1000)", async () => {
@@ -135,19 +200,41 @@ test("a frame over 64 KiB before auth is refused with 1009", async () => {
 test("after auth, malformed frames, unknown methods and bad params get errors and the connection keeps working", async () => {
   const client = await gw.client();
   const ws = await rawConnected();
-  ws.sendJson({ type: "req", id: "c", method: "connect", params: { minProtocol: 4, maxProtocol: 4, auth: { token: gw.token() } } });
+  ws.sendJson({
+    type: "req",
+    id: "c",
+    method: "connect",
+    params: { minProtocol: 4, maxProtocol: 4, auth: { token: gw.token() } },
+  });
   assert.ok(await ws.waitFor(() => ws.messages().some((m) => m.id === "c")));
   ws.sendText("{not json");
   ws.sendFrame(2, Buffer.from([1, 2, 3]));
   ws.sendJson({ type: "event", id: "e1" });
   assert.ok(await ws.waitFor(() => ws.messages().filter((m) => m.type === "res" && m.ok === false).length >= 3));
-  const errors = ws.messages().filter((m) => m.type === "res" && m.ok === false) as { id: string; error: { code: string; message: string } }[];
-  assert.deepEqual(errors.map((e) => [e.id, e.error.code]), [["invalid", "INVALID_REQUEST"], ["invalid", "INVALID_REQUEST"], ["e1", "INVALID_REQUEST"]]);
+  const errors = ws.messages().filter((m) => m.type === "res" && m.ok === false) as {
+    id: string;
+    error: { code: string; message: string };
+  }[];
+  assert.deepEqual(
+    errors.map((e) => [e.id, e.error.code]),
+    [
+      ["invalid", "INVALID_REQUEST"],
+      ["invalid", "INVALID_REQUEST"],
+      ["e1", "INVALID_REQUEST"],
+    ],
+  );
   assert.match(errors[0]!.error.message, /^invalid request frame: malformed JSON/);
   ws.destroy();
 
-  await assert.rejects(client.call("no.such.method"), (e: unknown) => e instanceof GatewayCallError && e.code === "INVALID_REQUEST" && e.message === "unknown method: no.such.method");
-  await assert.rejects(client.call("logs.tail", { limit: "lots" }), (e: unknown) => e instanceof GatewayCallError && /^invalid logs\.tail params: limit/.test(e.message));
+  await assert.rejects(
+    client.call("no.such.method"),
+    (e: unknown) =>
+      e instanceof GatewayCallError && e.code === "INVALID_REQUEST" && e.message === "unknown method: no.such.method",
+  );
+  await assert.rejects(
+    client.call("logs.tail", { limit: "lots" }),
+    (e: unknown) => e instanceof GatewayCallError && e.message.startsWith("invalid logs.tail params: limit"),
+  );
   await assert.rejects(client.call("status", { extra: 1 }), /invalid status params/);
   assert.equal(((await client.call("health")) as { ok: boolean }).ok, true);
   await client.close();
@@ -158,11 +245,19 @@ test("scopes are enforced: FORBIDDEN for v4 clients, INVALID_REQUEST for v3", as
   assert.ok(await reader.call("config.get"));
   await assert.rejects(reader.call("config.schema"), (e: unknown) => {
     const err = e as GatewayCallError;
-    return err.code === "FORBIDDEN" && err.message === "missing scope: operator.admin" && (err.details as { code: string }).code === "MISSING_SCOPE";
+    return (
+      err.code === "FORBIDDEN" &&
+      err.message === "missing scope: operator.admin" &&
+      (err.details as { code: string }).code === "MISSING_SCOPE"
+    );
   });
   await reader.close();
   const v3 = await gw.client({ scopes: ["operator.read"], minProtocol: 3, maxProtocol: 3 });
-  await assert.rejects(v3.call("config.schema"), (e: unknown) => (e as GatewayCallError).code === "INVALID_REQUEST" && (e as Error).message === "missing scope: operator.admin");
+  await assert.rejects(
+    v3.call("config.schema"),
+    (e: unknown) =>
+      (e as GatewayCallError).code === "INVALID_REQUEST" && (e as Error).message === "missing scope: operator.admin",
+  );
   await v3.close();
   const none = await gw.client({ scopes: [] });
   assert.ok(await none.call("health"), "health needs no scope");
@@ -181,14 +276,26 @@ test("ticks arrive with an increasing seq; presence events follow clients coming
   const other = await gw.client({ clientId: "presence-probe" });
   await other.close();
   const deadline = Date.now() + 3000;
-  while (events.filter((e) => e.event === "tick").length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (events.filter((e) => e.event === "tick").length < 2 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   assert.ok(events.filter((e) => e.event === "tick").length >= 2, "two ticks within 3 s at 300 ms");
   const seqs = events.map((e) => e.seq!);
-  assert.deepEqual(seqs, seqs.toSorted((a, b) => a - b));
+  assert.deepEqual(
+    seqs,
+    seqs.toSorted((a, b) => a - b),
+  );
   assert.equal(new Set(seqs).size, seqs.length);
-  const presence = events.filter((e) => e.event === "presence").map((e) => (e.payload as { presence: { text?: string }[] }).presence);
-  assert.ok(presence.some((list) => list.some((p) => p.text?.startsWith("presence-probe"))), "joined");
-  assert.ok(presence.at(-1)!.every((p) => !p.text?.startsWith("presence-probe")), "left");
+  const presence = events
+    .filter((e) => e.event === "presence")
+    .map((e) => (e.payload as { presence: { text?: string }[] }).presence);
+  assert.ok(
+    presence.some((list) => list.some((p) => p.text?.startsWith("presence-probe"))),
+    "joined",
+  );
+  assert.ok(
+    presence.at(-1)!.every((p) => !p.text?.startsWith("presence-probe")),
+    "left",
+  );
   const entries = (await watcher.call("system-presence")) as { mode: string }[];
   assert.equal(entries[0]!.mode, "gateway");
   await watcher.close();

@@ -103,7 +103,9 @@ export class RawWs {
 
   /** Text frames received so far, parsed. */
   messages(): Record<string, unknown>[] {
-    return this.frames.filter((f) => f.opcode === 1).map((f) => JSON.parse(f.payload.toString()) as Record<string, unknown>);
+    return this.frames
+      .filter((f) => f.opcode === 1)
+      .map((f) => JSON.parse(f.payload.toString()) as Record<string, unknown>);
   }
 
   /** Waits until `predicate` holds or the socket ends (bounded). */
