@@ -29,7 +29,15 @@ if (files.length === 0) {
 const concurrency = kind === "e2e" ? "2" : "4";
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=120000", ...process.argv.slice(3), ...files],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    `--test-concurrency=${concurrency}`,
+    "--test-timeout=120000",
+    ...process.argv.slice(3),
+    ...files,
+  ],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

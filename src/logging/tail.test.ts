@@ -60,3 +60,21 @@ test("follow prints appended lines and moves to the next day's file", async () =
 function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+test("logs.tail chunks: the last lines without a cursor, then exactly what was added", async () => {
+  const { readLogChunk } = await import("./tail.js");
+  const file = join(dir, "chunk.log");
+  writeFileSync(file, "l1\nl2\nl3\n");
+  const first = readLogChunk(file, { limit: 2, maxBytes: 1000 });
+  assert.deepEqual(first.lines, ["l2", "l3"]);
+  assert.equal(first.cursor, 9);
+  appendFileSync(file, "l4\nl5\npart");
+  const next = readLogChunk(file, { cursor: first.cursor, limit: 1, maxBytes: 1000 });
+  assert.deepEqual(next.lines, ["l4"]);
+  assert.equal(next.truncated, true);
+  const rest = readLogChunk(file, { cursor: next.cursor, limit: 100, maxBytes: 1000 });
+  assert.deepEqual(rest.lines, ["l5"], "an unfinished line waits for its newline");
+  const rotated = readLogChunk(file, { cursor: 10_000, limit: 100, maxBytes: 1000 });
+  assert.equal(rotated.reset, true);
+  assert.deepEqual(rotated.lines, ["l1", "l2", "l3", "l4", "l5"]);
+});
