@@ -64,9 +64,11 @@ test("auth: token from flag > env > config; mode defaults to token, or password 
   );
 });
 
+function settings(auth: Record<string, string>, bind = "lan") {
+  return resolveGatewaySettings({ flags: { bind, ...auth }, env: {}, config: {}, paths });
+}
+
 test("only loopback may run without a secret; none is loopback-only", () => {
-  const settings = (auth: Record<string, string>, bind = "lan") =>
-    resolveGatewaySettings({ flags: { bind, ...auth }, env: {}, config: {}, paths });
   assert.throws(() => checkBindAllowed(settings({ auth: "none" }), false), /refusing to bind lan without auth/);
   assert.doesNotThrow(() => checkBindAllowed(settings({ auth: "none" }, "loopback"), true));
   assert.doesNotThrow(() => checkBindAllowed(settings({ token: "t" }), false));
