@@ -60,7 +60,8 @@ test("global option mistakes are usage errors", async () => {
 test("help, help <command> and --version", async () => {
   const help = await t.run("--no-color", "--help");
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /Commands:\n {2}config/);
+  assert.match(help.stdout, /Commands:\n {2}gateway /);
+  assert.match(help.stdout, /\n {2}config /);
   const sub = await t.run("help", "config");
   assert.equal(sub.code, 0);
   assert.match(sub.stdout, /validate/);
