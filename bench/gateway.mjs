@@ -84,6 +84,7 @@ function connect(port) {
     const pending = new Map();
     let next = 1;
     ws.on("error", reject);
+    ws.on("close", (code) => reject(new Error(`closed during the handshake (${code})`)));
     ws.on("message", (data) => {
       const frame = JSON.parse(data.toString());
       if (frame.type === "event" && frame.event === "connect.challenge") {

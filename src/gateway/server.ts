@@ -12,6 +12,11 @@ import { createRequestHandler } from "./http.js";
 import { checkOrigin } from "./origin.js";
 import type { GatewayRuntime } from "./runtime.js";
 
+/** An unauthenticated socket younger than this is mid-handshake, not idle. */
+const PREAUTH_GRACE_MS = 1000;
+/** Beyond the cap times this, new unauthenticated sockets are refused outright (a hard memory bound). */
+const PREAUTH_HARD_FACTOR = 8;
+
 export class ListenError extends Error {
   override name = "ListenError";
   constructor(
@@ -188,7 +193,9 @@ export class GatewayServer {
         `${origin.reason} (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)`,
       );
     }
-    this.#makeRoomForUnauthenticated(normalizeAddress(req.socket.remoteAddress ?? "unknown"));
+    if (!this.#makeRoomForUnauthenticated(normalizeAddress(req.socket.remoteAddress ?? "unknown"))) {
+      return rawReject(socket, 503, "Service Unavailable", "Too many unauthenticated sockets");
+    }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new GatewayConnection(ws, req, runtime, (closed) => {
         if (this.#connections.delete(closed.id) && runtime.clients.remove(closed.id) && closed.wasAuthenticated)
@@ -202,26 +209,34 @@ export class GatewayServer {
 
   /**
    * Idle unauthenticated sockets never lock out a real client: when an address (or the gateway) is at its
-   * cap, the oldest unauthenticated socket is closed to make room instead of refusing the new one.
+   * cap, the oldest socket that has been waiting for more than a second is closed to make room. Sockets
+   * younger than that are mid-handshake; up to a hard cap they are let through, beyond it refused.
+   * Returns false when the new socket must be refused.
    */
-  #makeRoomForUnauthenticated(address: string): void {
+  #makeRoomForUnauthenticated(address: string): boolean {
     const { maxPreauthPerAddress, maxPreauthTotal } = this.#runtime.limits;
+    const now = Date.now();
     let total = 0;
     let fromAddress = 0;
-    let oldestAny: GatewayConnection | undefined;
-    let oldestHere: GatewayConnection | undefined;
+    let idleAny: GatewayConnection | undefined;
+    let idleHere: GatewayConnection | undefined;
     for (const connection of this.#connections.values()) {
       if (!connection.pending) continue;
       total++;
-      oldestAny ??= connection;
+      const idle = now - connection.openedAt >= PREAUTH_GRACE_MS;
+      if (idle) idleAny ??= connection;
       if (connection.remoteAddress === address) {
         fromAddress++;
-        oldestHere ??= connection;
+        if (idle) idleHere ??= connection;
       }
     }
-    if (fromAddress >= maxPreauthPerAddress && oldestHere)
-      oldestHere.close(CloseCodes.POLICY_VIOLATION, "too many unauthenticated sockets");
-    else if (total >= maxPreauthTotal && oldestAny)
-      oldestAny.close(CloseCodes.POLICY_VIOLATION, "too many unauthenticated sockets");
+    if (fromAddress >= maxPreauthPerAddress) {
+      if (idleHere) idleHere.close(CloseCodes.POLICY_VIOLATION, "too many unauthenticated sockets");
+      else if (fromAddress >= maxPreauthPerAddress * PREAUTH_HARD_FACTOR) return false;
+    } else if (total >= maxPreauthTotal) {
+      if (idleAny) idleAny.close(CloseCodes.POLICY_VIOLATION, "too many unauthenticated sockets");
+      else if (total >= maxPreauthTotal * PREAUTH_HARD_FACTOR) return false;
+    }
+    return true;
   }
 }

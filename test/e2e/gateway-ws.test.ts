@@ -302,10 +302,23 @@ test("ticks arrive with an increasing seq; presence events follow clients coming
 });
 
 test("a flood of idle unauthenticated sockets never locks out a client that authenticates", async () => {
+  // Its own gateway: the suite's one times handshakes out after 1 s, which would hide the eviction.
+  const own = await startGateway({ config: { gateway: { mode: "local" } } });
   const idle: RawWs[] = [];
-  for (let i = 0; i < 120; i++) idle.push(await RawWs.open(gw.port));
-  const client = await gw.client();
-  assert.equal(((await client.call("health")) as { ok: boolean }).ok, true);
-  await client.close();
-  for (const ws of idle) ws.destroy();
+  const fresh: RawWs[] = [];
+  try {
+    for (let i = 0; i < 60; i++) idle.push(await RawWs.open(own.port));
+    await new Promise((r) => setTimeout(r, 1200)); // now they are idle, not mid-handshake
+    for (let i = 0; i < 40; i++) fresh.push(await RawWs.open(own.port));
+    const client = await own.client();
+    assert.equal(((await client.call("health")) as { ok: boolean }).ok, true);
+    await client.close();
+    const closed = await Promise.all(idle.map((ws) => ws.waitForClose(2000)));
+    const evicted = closed.filter((c) => c.code === 1008 && c.reason === "too many unauthenticated sockets").length;
+    assert.ok(evicted >= 40, `idle sockets made room for new ones (${evicted} closed)`);
+  } finally {
+    for (const ws of [...idle, ...fresh]) ws.destroy();
+    await own.stop();
+    own.home.cleanup();
+  }
 });
