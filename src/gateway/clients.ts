@@ -17,22 +17,32 @@ export interface PresenceEntry {
   scopes?: string[];
 }
 
+/** Presence lists are bounded: the newest entries are kept. */
+export const MAX_PRESENCE_ENTRIES = 200;
+/** Presence events carry fewer entries: they go to every client at once. */
+export const MAX_PRESENCE_EVENT_ENTRIES = 64;
+/** Presence changes in a burst (a reconnect storm) go out as one event. */
+export const PRESENCE_COALESCE_MS = 250;
+
+export interface EventOptions {
+  dropIfSlow?: boolean;
+  stateVersion?: { presence: number; health: number };
+}
+
 /** What the registry needs of a connection. */
 export interface RegisteredClient {
   readonly id: string;
   readonly authenticated: boolean;
   presence(): PresenceEntry | undefined;
-  sendEvent(
-    event: GatewayEvent,
-    payload: unknown,
-    options?: { dropIfSlow?: boolean; stateVersion?: { presence: number; health: number } },
-  ): void;
+  /** Sends an event whose payload is already serialised (a broadcast serialises once for all). */
+  sendSerializedEvent(event: GatewayEvent, payloadJson: string, options?: EventOptions): void;
 }
 
 export class ClientRegistry {
   readonly #clients = new Map<string, RegisteredClient>();
   #presenceVersion = 0;
   #healthVersion = 0;
+  #presenceTimer: NodeJS.Timeout | undefined;
   readonly #self: () => PresenceEntry;
 
   constructor(self: { version: string; ip?: string }) {
@@ -69,19 +79,29 @@ export class ClientRegistry {
     return { presence: this.#presenceVersion, health: this.#healthVersion };
   }
 
-  presence(): PresenceEntry[] {
-    const entries = [this.#self()];
+  /** The gateway itself first, then the newest authenticated clients (probes are transient and left out). */
+  presence(limit = MAX_PRESENCE_ENTRIES): PresenceEntry[] {
+    const entries: PresenceEntry[] = [];
     for (const client of this.#clients.values()) {
       const entry = client.authenticated ? client.presence() : undefined;
-      if (entry) entries.push(entry);
+      if (entry && entry.mode !== "probe") entries.push(entry);
     }
-    return entries;
+    return [this.#self(), ...entries.slice(-(limit - 1))];
   }
 
-  /** Announces a change of who is connected. */
+  /** Announces a change of who is connected, coalescing bursts into one event. */
   presenceChanged(): void {
     this.#presenceVersion++;
-    this.broadcast("presence", { presence: this.presence() }, { stateVersion: this.stateVersion() });
+    if (this.#presenceTimer) return;
+    this.#presenceTimer = setTimeout(() => {
+      this.#presenceTimer = undefined;
+      this.broadcast(
+        "presence",
+        { presence: this.presence(MAX_PRESENCE_EVENT_ENTRIES) },
+        { stateVersion: this.stateVersion() },
+      );
+    }, PRESENCE_COALESCE_MS);
+    this.#presenceTimer.unref();
   }
 
   healthChanged(payload: unknown): void {
@@ -89,12 +109,15 @@ export class ClientRegistry {
     this.broadcast("health", payload, { stateVersion: this.stateVersion(), dropIfSlow: true });
   }
 
-  /** Sends to every authenticated client. */
-  broadcast(
-    event: GatewayEvent,
-    payload: unknown,
-    options: { dropIfSlow?: boolean; stateVersion?: { presence: number; health: number } } = {},
-  ): void {
-    for (const client of this.#clients.values()) if (client.authenticated) client.sendEvent(event, payload, options);
+  /** Sends to every authenticated client; the payload is serialised once. */
+  broadcast(event: GatewayEvent, payload: unknown, options: EventOptions = {}): void {
+    const json = JSON.stringify(payload);
+    for (const client of this.#clients.values())
+      if (client.authenticated) client.sendSerializedEvent(event, json, options);
+  }
+
+  stop(): void {
+    clearTimeout(this.#presenceTimer);
+    this.#presenceTimer = undefined;
   }
 }

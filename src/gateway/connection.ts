@@ -34,7 +34,7 @@ import {
   type ProtocolVersion,
 } from "../protocol/version.js";
 import { checkSharedSecret } from "./auth.js";
-import type { PresenceEntry, RegisteredClient } from "./clients.js";
+import type { EventOptions, PresenceEntry, RegisteredClient } from "./clients.js";
 import { buildHello } from "./hello.js";
 import { findMethod } from "./methods/index.js";
 import type { GatewayRuntime } from "./runtime.js";
@@ -150,19 +150,14 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     };
   }
 
-  sendEvent(
-    event: GatewayEvent,
-    payload: unknown,
-    options: { dropIfSlow?: boolean; stateVersion?: { presence: number; health: number } } = {},
-  ): void {
-    const frame = {
-      type: "event",
-      event,
-      payload,
-      seq: ++this.#seq,
-      ...(options.stateVersion ? { stateVersion: options.stateVersion } : {}),
-    };
-    this.#send(frame, options.dropIfSlow === true);
+  sendEvent(event: GatewayEvent, payload: unknown, options: EventOptions = {}): void {
+    this.sendSerializedEvent(event, JSON.stringify(payload), options);
+  }
+
+  sendSerializedEvent(event: GatewayEvent, payloadJson: string, options: EventOptions = {}): void {
+    const version = options.stateVersion ? `,"stateVersion":${JSON.stringify(options.stateVersion)}` : "";
+    const text = `{"type":"event","event":${JSON.stringify(event)},"payload":${payloadJson},"seq":${++this.#seq}${version}}`;
+    this.#sendText(text, options.dropIfSlow === true);
   }
 
   /** Closes with a code and reason (the close frame is sent when the socket can still take it). */
@@ -198,8 +193,11 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   }
 
   #send(frame: object, dropIfSlow: boolean): void {
+    this.#sendText(JSON.stringify(frame), dropIfSlow);
+  }
+
+  #sendText(text: string, dropIfSlow: boolean): void {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
-    const text = JSON.stringify(frame);
     if (this.#ws.bufferedAmount + Buffer.byteLength(text) > this.#runtime.limits.maxBufferedBytes) {
       if (dropIfSlow) return;
       this.#runtime.log.warn("slow consumer disconnected", {

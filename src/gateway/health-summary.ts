@@ -34,7 +34,22 @@ export function primaryModel(runtime: GatewayRuntime): string | null {
   return model?.primary ?? null;
 }
 
-export function healthSummary(runtime: GatewayRuntime): Record<string, unknown> {
+const cache = new WeakMap<GatewayRuntime, { at: number; key: string; value: Record<string, unknown> }>();
+/** A snapshot is reused for this long: connection storms must not re-read the session index each time. */
+export const HEALTH_CACHE_MS = 1000;
+
+/** The health snapshot, cached briefly; `fresh` forces a new one (health with probe:true). */
+export function healthSummary(runtime: GatewayRuntime, fresh = false): Record<string, unknown> {
+  // A change of reload status or listeners shows at once; everything else may be a second old.
+  const key = `${runtime.reload.status}|${runtime.reload.lastAttemptAt ?? 0}|${runtime.listening.join(",")}|${runtime.snapshot.hash}`;
+  const cached = cache.get(runtime);
+  if (!fresh && cached && cached.key === key && Date.now() - cached.at < HEALTH_CACHE_MS) return cached.value;
+  const value = buildHealthSummary(runtime);
+  cache.set(runtime, { at: Date.now(), key, value });
+  return value;
+}
+
+function buildHealthSummary(runtime: GatewayRuntime): Record<string, unknown> {
   const started = performance.now();
   const sessions = summarizeSessions(runtime.paths.agentsDir, "default");
   const heartbeat = { enabled: false, every: null, everyMs: null, prompt: null, target: null, ackMaxChars: null };

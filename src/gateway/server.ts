@@ -151,6 +151,7 @@ export class GatewayServer {
       server.closeIdleConnections();
     }
     clearInterval(this.#tick);
+    runtime.clients.stop();
     await Promise.all(this.connections.map((c) => c.drain(runtime.limits.drainTimeoutMs)));
     for (const connection of this.connections) connection.close(CloseCodes.SERVICE_RESTART, "service restart");
     await this.#closeServers();

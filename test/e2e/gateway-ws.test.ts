@@ -273,8 +273,20 @@ test("ticks arrive with an increasing seq; presence events follow clients coming
   const watcher = await gw.client();
   const events: { event: string; seq?: number; payload?: unknown }[] = [];
   watcher.onEvent((e) => events.push(e));
+  const listed = (who: string) =>
+    events.some(
+      (e) =>
+        e.event === "presence" &&
+        (e.payload as { presence: { text?: string }[] }).presence.some((p) => p.text?.startsWith(who)),
+    );
   const other = await gw.client({ clientId: "presence-probe" });
+  // Presence changes are coalesced (250 ms): wait for the join before leaving.
+  for (let i = 0; i < 60 && !listed("presence-probe"); i++) await new Promise((r) => setTimeout(r, 50));
   await other.close();
+  const lastPresence = () =>
+    events.filter((e) => e.event === "presence").at(-1)?.payload as { presence: { text?: string }[] } | undefined;
+  for (let i = 0; i < 60 && lastPresence()?.presence.some((p) => p.text?.startsWith("presence-probe")); i++)
+    await new Promise((r) => setTimeout(r, 50));
   const deadline = Date.now() + 3000;
   while (events.filter((e) => e.event === "tick").length < 2 && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));

@@ -42,8 +42,8 @@ export function configuredModels(
 
 export const handlers: Record<string, MethodHandler> = {
   health: ({ runtime, params }) => {
-    parseParams("health", healthParams, params);
-    return healthSummary(runtime);
+    const p = parseParams("health", healthParams, params);
+    return healthSummary(runtime, p.probe === true);
   },
   status: ({ runtime, connection, params }) => {
     parseParams("status", noParams, params);
