@@ -8,6 +8,7 @@ import { systemNetworkWorld } from "../config/bind-world.js";
 import { GatewaySettingsError } from "../config/gateway-settings.js";
 import { resolveGatewayTarget, type GatewayTarget } from "../config/gateway-target.js";
 import { loadConfig } from "../config/load.js";
+import type { OpenClawConfig } from "../config/schema.js";
 import { GatewayCallError, GatewayClient, GatewayConnectError } from "../client/gateway-client.js";
 import { VERSION } from "../version.js";
 import type { CliContext } from "./command.js";
@@ -40,22 +41,27 @@ export function parseTimeout(raw: string | undefined, fallback: number): number 
   return Number(raw);
 }
 
-export async function resolveTarget(ctx: CliContext, opts: RpcOptions): Promise<GatewayTarget> {
-  const snapshot = loadConfig(ctx.paths.configPath, ctx.env);
+/** The target for these options; `config` defaults to the profile's (loaded and validated). */
+export async function resolveTarget(
+  ctx: CliContext,
+  opts: RpcOptions,
+  config?: OpenClawConfig,
+): Promise<GatewayTarget> {
   try {
     return await resolveGatewayTarget({
       flags: { url: opts.url, token: opts.token, password: opts.password, allowInsecure: opts.allowInsecure },
       env: ctx.env,
-      config: snapshot.config,
+      config: config ?? loadConfig(ctx.paths.configPath, ctx.env).config,
       paths: ctx.paths,
       network: systemNetworkWorld(ctx.env),
     });
   } catch (error) {
-    if (error instanceof GatewaySettingsError)
+    if (error instanceof GatewaySettingsError) {
       throw new CliError(error.message, {
         exitCode: error.source === "flag" ? EXIT.usage : EXIT.config,
         hint: error.fix,
       });
+    }
     throw error;
   }
 }

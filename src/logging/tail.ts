@@ -92,18 +92,23 @@ export async function followLog(options: FollowOptions): Promise<void> {
       pending = "";
       continue;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs);
-      options.signal.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await sleepUnlessAborted(options.intervalMs, options.signal);
   }
+}
+
+/** Waits `ms`, or less when the signal aborts first. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
 
 function sizeOf(path: string): number {

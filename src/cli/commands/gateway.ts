@@ -3,8 +3,7 @@ import type { Command } from "commander";
 import { performance } from "node:perf_hooks";
 import { systemNetworkWorld } from "../../config/bind-world.js";
 import { ConfigError } from "../../config/issues.js";
-import { GatewaySettingsError } from "../../config/gateway-settings.js";
-import { resolveGatewayTarget, type GatewayTarget } from "../../config/gateway-target.js";
+import type { GatewayTarget } from "../../config/gateway-target.js";
 import { readConfigSnapshot } from "../../config/load.js";
 import { VERSION } from "../../version.js";
 import type { CliContext } from "../command.js";
@@ -14,6 +13,7 @@ import {
   clientFor,
   explainFailure,
   parseTimeout,
+  resolveTarget,
   withGateway,
   type RpcOptions,
 } from "../gateway-rpc.js";
@@ -95,7 +95,6 @@ async function runCommand(ctx: CliContext, opts: RunOptions): Promise<number> {
         exitCode: error.exitCode,
         ...(error.hint ? { hint: error.hint } : {}),
       });
-    if (error instanceof ConfigError) throw error;
     throw error;
   }
 }
@@ -170,26 +169,8 @@ async function probeCommand(ctx: CliContext, opts: RpcOptions & { json?: boolean
   const timeoutMs = parseTimeout(opts.timeout, 3000);
   const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
   if (!snapshot.valid) throw new ConfigError(snapshot.path, snapshot.issues);
-  const network = systemNetworkWorld(ctx.env);
   const targets: { target: GatewayTarget; id: string; label: string }[] = [];
-  const resolve = async (flags: RpcOptions, config = snapshot.config) => {
-    try {
-      return await resolveGatewayTarget({
-        flags: { url: flags.url, token: flags.token, password: flags.password, allowInsecure: flags.allowInsecure },
-        env: ctx.env,
-        config,
-        paths: ctx.paths,
-        network,
-      });
-    } catch (error) {
-      if (error instanceof GatewaySettingsError)
-        throw new CliError(error.message, {
-          exitCode: error.source === "flag" ? EXIT.usage : EXIT.config,
-          hint: error.fix,
-        });
-      throw error;
-    }
-  };
+  const resolve = (flags: RpcOptions, config = snapshot.config) => resolveTarget(ctx, flags, config);
   const primary = await resolve(opts);
   targets.push({
     target: primary,

@@ -10,7 +10,7 @@ import {
   type LogLevel,
   type LogRecord,
 } from "../../logging/logger.js";
-import { followLog, readLastLines } from "../../logging/tail.js";
+import { followLog, readLastLines, sleepUnlessAborted } from "../../logging/tail.js";
 import type { CliContext } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
 
@@ -156,17 +156,7 @@ async function tailThroughGateway(
     let chunk = await client.call<Chunk>("logs.tail", { limit: Math.min(o.limit, 5000), maxBytes });
     for (const line of chunk.lines) if (o.keep(line)) o.show(line);
     while (o.follow && !controller.signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, o.interval);
-        controller.signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      await sleepUnlessAborted(o.interval, controller.signal);
       if (controller.signal.aborted) break;
       chunk = await client.call<Chunk>("logs.tail", { cursor: chunk.cursor, limit: 5000, maxBytes });
       for (const line of chunk.lines) if (o.keep(line)) o.show(line);
