@@ -3,7 +3,6 @@
  * in-process restart, and the orderly stop on SIGTERM/SIGINT. Resolves with the exit code.
  * @module
  */
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { resolveBindTarget, type BindTarget, type NetworkWorld } from "../config/bind.js";
 import {
@@ -17,12 +16,13 @@ import { ConfigError, formatIssueLine } from "../config/issues.js";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import type { Env, StatePaths } from "../config/paths.js";
 import { updateConfig } from "../config/update.js";
+import { ensureGatewayToken } from "../config/token.js";
 import { dailyLogPath } from "../logging/files.js";
 import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging/logger.js";
 import { ClientRegistry } from "./clients.js";
 import { startEventLoopMonitor } from "./health-summary.js";
 import { resolveLimits } from "./limits.js";
-import { acquireGatewayLock, GatewayLockedError, isProcessAlive, readLock, type HeldLock } from "./lock.js";
+import { acquireStateLock, StateLockedError, isProcessAlive, readLock, type HeldLock } from "../config/state-lock.js";
 import { diagnosePort } from "./port-diagnosis.js";
 import { AuthRateLimiter, DEFAULT_RATE_LIMIT } from "./rate-limit.js";
 import { authChanged, planReload, watchConfigFile, type ReloadMode } from "./reload.js";
@@ -83,10 +83,6 @@ function makeLogger(options: RunGatewayOptions, snapshot: ConfigSnapshot | undef
   );
 }
 
-function generateToken(): string {
-  return randomBytes(32).toString("hex");
-}
-
 /** Loads the config for starting, creating a minimal one on a fresh machine and a token when none is set. */
 function prepareConfig(options: RunGatewayOptions, log: Logger): ConfigSnapshot {
   const { paths, env } = options;
@@ -121,19 +117,19 @@ function ensureToken(
   settings: GatewaySettings,
   log: Logger,
 ): ConfigSnapshot {
-  if (settings.auth.mode !== "token" || settings.auth.token) return snapshot;
-  const outcome = updateConfig({
-    configPath: options.paths.configPath,
-    logsDir: options.paths.logsDir,
+  const result = ensureGatewayToken({
+    paths: options.paths,
     env: options.env,
-    edits: [{ path: ["gateway", "auth", "token"], value: generateToken() }],
+    snapshot,
+    settings,
     command: "gateway (token generated)",
-    now: new Date(),
   });
-  log.info(
-    `generated a gateway token and saved it to ${options.paths.configPath} (gateway.auth.token); show it with: openclaw config get gateway.auth.token --show-secrets, or open the dashboard: openclaw dashboard`,
-  );
-  return outcome.after;
+  if (result.generated) {
+    log.info(
+      `generated a gateway token and saved it to ${options.paths.configPath} (gateway.auth.token); show it with: openclaw config get gateway.auth.token --show-secrets, or open the dashboard: openclaw dashboard`,
+    );
+  }
+  return result.snapshot;
 }
 
 async function stopHolder(pid: number, log: Logger): Promise<void> {
@@ -178,11 +174,11 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
       log.warn("auth mode none: every connection is unauthenticated (allowed on loopback only)");
     if (bind.note) log.info(bind.note);
     try {
-      lock = acquireGatewayLock(paths.stateDir, { configPath: paths.configPath, port: settings.port });
+      lock = acquireStateLock(paths.stateDir, { configPath: paths.configPath, port: settings.port });
     } catch (error) {
-      if (!(error instanceof GatewayLockedError) || !options.force) throw error;
+      if (!(error instanceof StateLockedError) || !options.force) throw error;
       await stopHolder(error.holder.pid, log);
-      lock = acquireGatewayLock(paths.stateDir, { configPath: paths.configPath, port: settings.port });
+      lock = acquireStateLock(paths.stateDir, { configPath: paths.configPath, port: settings.port });
     }
   } catch (error) {
     const failure = toStartError(error, paths);
@@ -438,7 +434,7 @@ function toStartError(error: unknown, paths: StatePaths): Error {
   if (error instanceof ConfigError || error instanceof GatewayStartError) return error;
   if (error instanceof GatewaySettingsError)
     return new GatewayStartError(error.message, error.source === "flag" ? 2 : 78, error.fix);
-  if (error instanceof GatewayLockedError) {
+  if (error instanceof StateLockedError) {
     const held = readLock(paths.stateDir);
     return new GatewayStartError(
       `${error.message}.`,

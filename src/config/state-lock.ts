@@ -1,11 +1,12 @@
 /**
- * One gateway per state directory: `<stateDir>/gateway.lock` holds the owner's pid. A lock whose owner is
- * gone (or whose pid now belongs to another process) is taken over.
+ * One owner per state directory: `<stateDir>/<name>.lock` holds the owner's pid (the gateway uses
+ * `gateway.lock`, the detached supervisor `supervisor.lock`). A lock whose owner is gone (or whose pid
+ * now belongs to another process) is taken over.
  * @module
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { ensurePrivateDir } from "../config/fs-safe.js";
+import { ensurePrivateDir } from "./fs-safe.js";
 
 export interface LockInfo {
   readonly pid: number;
@@ -16,20 +17,21 @@ export interface LockInfo {
   readonly startTime?: string;
 }
 
-export class GatewayLockedError extends Error {
-  override name = "GatewayLockedError";
+export class StateLockedError extends Error {
+  override name = "StateLockedError";
   constructor(
     readonly holder: LockInfo,
     readonly file: string,
+    readonly what = "gateway",
   ) {
     super(
-      `another gateway is already running for this state directory (pid ${holder.pid}${holder.port ? `, port ${holder.port}` : ""}, since ${holder.createdAt})`,
+      `another ${what} is already running for this state directory (pid ${holder.pid}${holder.port ? `, port ${holder.port}` : ""}, since ${holder.createdAt})`,
     );
   }
 }
 
-export function lockPath(stateDir: string): string {
-  return join(stateDir, "gateway.lock");
+export function lockPath(stateDir: string, name = "gateway"): string {
+  return join(stateDir, `${name}.lock`);
 }
 
 /** The start time of a process from /proc (Linux), or undefined elsewhere. */
@@ -53,10 +55,10 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 /** Reads the lock and says whether its owner still runs. */
-export function readLock(stateDir: string): { info: LockInfo; alive: boolean } | undefined {
+export function readLock(stateDir: string, name = "gateway"): { info: LockInfo; alive: boolean } | undefined {
   let info: LockInfo;
   try {
-    info = JSON.parse(readFileSync(lockPath(stateDir), "utf8")) as LockInfo;
+    info = JSON.parse(readFileSync(lockPath(stateDir, name), "utf8")) as LockInfo;
   } catch {
     return undefined;
   }
@@ -76,10 +78,14 @@ export interface HeldLock {
   release(): void;
 }
 
-/** Creates the lock, taking over a stale one; throws GatewayLockedError when a live gateway holds it. */
-export function acquireGatewayLock(stateDir: string, details: { configPath: string; port?: number }): HeldLock {
+/** Creates the lock, taking over a stale one; throws StateLockedError when a live gateway holds it. */
+export function acquireStateLock(
+  stateDir: string,
+  details: { configPath: string; port?: number },
+  name = "gateway",
+): HeldLock {
   ensurePrivateDir(stateDir);
-  const path = lockPath(stateDir);
+  const path = lockPath(stateDir, name);
   let info: LockInfo = {
     pid: process.pid,
     createdAt: new Date().toISOString(),
@@ -104,14 +110,14 @@ export function acquireGatewayLock(stateDir: string, details: { configPath: stri
         release() {
           if (released) return;
           released = true;
-          const current = readLock(stateDir);
+          const current = readLock(stateDir, name);
           if (current?.info.pid === process.pid) unlinkSync(path);
         },
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const held = readLock(stateDir);
-      if (held?.alive && held.info.pid !== process.pid) throw new GatewayLockedError(held.info, path);
+      const held = readLock(stateDir, name);
+      if (held?.alive && held.info.pid !== process.pid) throw new StateLockedError(held.info, path, name);
       try {
         unlinkSync(path); // stale: its owner is gone
       } catch {
@@ -119,6 +125,10 @@ export function acquireGatewayLock(stateDir: string, details: { configPath: stri
       }
     }
   }
-  const held = readLock(stateDir);
-  throw new GatewayLockedError(held?.info ?? { pid: 0, createdAt: "unknown", configPath: details.configPath }, path);
+  const held = readLock(stateDir, name);
+  throw new StateLockedError(
+    held?.info ?? { pid: 0, createdAt: "unknown", configPath: details.configPath },
+    path,
+    name,
+  );
 }
