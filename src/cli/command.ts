@@ -12,6 +12,8 @@ export interface CliWorld {
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly now: () => Date;
   readonly nodeVersion: string;
+  /** Absolute path of the `openclaw` entry script (what a service unit runs). */
+  readonly entryPath: string;
 }
 
 export interface CliContext extends CliWorld {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { performance } from "node:perf_hooks";
 import { systemNetworkWorld } from "../config/bind-world.js";
 import { GatewaySettingsError } from "../config/gateway-settings.js";
 import { resolveGatewayTarget, type GatewayTarget } from "../config/gateway-target.js";
@@ -164,4 +165,84 @@ export async function withGateway<T>(
   } finally {
     await client.close();
   }
+}
+
+/** What a probe learns from `status` (pid and paths only with admin scope). */
+export interface ProbeStatus {
+  runtimeVersion: string;
+  uptimeMs: number;
+  gateway: {
+    port: number;
+    bind: string;
+    listening: string[];
+    auth: string;
+    clients: number;
+    pid?: number;
+    configPath?: string;
+    profile?: string;
+  };
+  config: { reload: { status: string; errors?: string[] } };
+}
+
+export interface ProbeResult {
+  id: string;
+  label: string;
+  url: string;
+  ok: boolean;
+  latencyMs?: number;
+  auth: string;
+  version?: string;
+  protocol?: number;
+  status?: ProbeStatus;
+  error?: { kind: string; message: string; hint: string };
+}
+
+/** One connect + `status` call, timed; never throws. */
+export async function probeOne(
+  target: GatewayTarget,
+  id: string,
+  label: string,
+  timeoutMs: number,
+): Promise<ProbeResult> {
+  const started = performance.now();
+  const client = clientFor(target, timeoutMs, { clientId: "openclaw-probe", clientMode: "probe" });
+  try {
+    const hello = await client.connect();
+    const status = await client.call<ProbeStatus>("status", {}, timeoutMs).catch(() => undefined);
+    const server = hello.server as { version?: string } | undefined;
+    return {
+      id,
+      label,
+      url: target.url,
+      ok: true,
+      latencyMs: Math.round(performance.now() - started),
+      auth: target.authLabel,
+      ...(server?.version ? { version: server.version } : {}),
+      protocol: hello.protocol as number,
+      ...(status ? { status } : {}),
+    };
+  } catch (error) {
+    const why = explainFailure(error, target);
+    return {
+      id,
+      label,
+      url: target.url,
+      ok: false,
+      auth: target.authLabel,
+      error: { kind: why.kind, message: why.reason, hint: why.hint },
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Probes until it answers or `totalMs` passes (a service takes a moment to come up). */
+export async function waitForProbe(target: GatewayTarget, totalMs: number): Promise<ProbeResult> {
+  const deadline = Date.now() + totalMs;
+  let last = await probeOne(target, "local", "Local", 2000);
+  while (!last.ok && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    last = await probeOne(target, "local", "Local", 2000);
+  }
+  return last;
 }

@@ -34,6 +34,7 @@ export function createTestWorld(env: Record<string, string> = {}): TestWorld {
     stderr: sink((s) => (err += s)),
     now: () => new Date(),
     nodeVersion: process.versions.node,
+    entryPath: "/nonexistent/openclaw/dist/entry.cjs",
   };
   return {
     world,

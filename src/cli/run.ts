@@ -3,6 +3,7 @@
  * paths, `.env`), loads the one command that runs, and maps every outcome to an exit code.
  * @module
  */
+import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
@@ -32,6 +33,11 @@ const GLOBAL_FLAGS = ["--profile", "--dev", "--log-level", "--no-color", "--vers
 
 /** The real machine. */
 export function processWorld(): CliWorld {
+  // `openclaw … | head` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   return {
     env: { ...process.env },
     cwd: process.cwd(),
@@ -40,7 +46,16 @@ export function processWorld(): CliWorld {
     stderr: process.stderr,
     now: () => new Date(),
     nodeVersion: process.versions.node,
+    entryPath: realpathOr(process.argv[1] ?? ""),
   };
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** Runs one command line and returns its exit code; never throws. */

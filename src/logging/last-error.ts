@@ -25,8 +25,13 @@ export function findLastGatewayError(logsDir: string, fixedFile?: string): LastE
       // not a JSON line
     }
   }
-  const errLines = readLastLines([join(logsDir, "gateway.err.log")], { limit: 50, maxBytes: 64 * 1024, keep: (l) => ERRORISH.test(l) });
+  const errLines = readLastLines([join(logsDir, "gateway.err.log")], {
+    limit: 50,
+    maxBytes: 64 * 1024,
+    keep: (l) => ERRORISH.test(l),
+  });
   const lastErr = errLines.at(-1);
-  if (lastErr) found.push({ message: lastErr.replace(/^\S+ (error|fatal)\s+\S+:\s*/, "").trim(), source: "gateway.err.log" });
+  if (lastErr)
+    found.push({ message: lastErr.replace(/^\S+ (error|fatal)\s+\S+:\s*/, "").trim(), source: "gateway.err.log" });
   return found.toSorted((a, b) => (b.time ?? "").localeCompare(a.time ?? ""))[0];
 }

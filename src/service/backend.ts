@@ -3,7 +3,15 @@ import type { ServiceSpec } from "./spec.js";
 
 export type BackendKind = "systemd-user" | "systemd-system" | "launchd" | "schtasks" | "detached";
 
-export type RuntimeState = "running" | "stopped" | "loaded" | "exited" | "failed" | "restarting" | "not installed" | "unknown";
+export type RuntimeState =
+  | "running"
+  | "stopped"
+  | "loaded"
+  | "exited"
+  | "failed"
+  | "restarting"
+  | "not installed"
+  | "unknown";
 
 export interface ServiceStatus {
   readonly installed: boolean;

@@ -74,7 +74,12 @@ export function createDetachedBackend(options: { stateDir: string; logsDir: stri
   const path = definitionPath(options.stateDir);
   const supervisorAlive = () => {
     const state = readSupervisorState(options.stateDir);
-    return state !== undefined && state.state !== "stopped" && state.state !== "config-error" && isProcessAlive(state.supervisorPid);
+    return (
+      state !== undefined &&
+      state.state !== "stopped" &&
+      state.state !== "config-error" &&
+      isProcessAlive(state.supervisorPid)
+    );
   };
   const read = (): DetachedDefinition | undefined => {
     try {
@@ -93,7 +98,11 @@ export function createDetachedBackend(options: { stateDir: string; logsDir: stri
     async readInstalled(): Promise<InstalledDefinition | undefined> {
       const definition = read();
       if (!definition) return undefined;
-      return { text: readFileSync(path, "utf8"), execStart: definition.programArguments, environment: definition.environment };
+      return {
+        text: readFileSync(path, "utf8"),
+        execStart: definition.programArguments,
+        environment: definition.environment,
+      };
     },
     async install(spec) {
       atomicWriteFile(path, renderDetachedDefinition(spec));
@@ -105,7 +114,8 @@ export function createDetachedBackend(options: { stateDir: string; logsDir: stri
     async start() {
       if (supervisorAlive()) return;
       const definition = read();
-      if (!definition) throw new ServiceError(`no service definition at ${path}`, "Install it first: openclaw gateway install");
+      if (!definition)
+        throw new ServiceError(`no service definition at ${path}`, "Install it first: openclaw gateway install");
       const [node, entry] = definition.programArguments;
       const child = spawn(node!, [entry!, "gateway", "supervise"], {
         detached: true,
@@ -117,16 +127,26 @@ export function createDetachedBackend(options: { stateDir: string; logsDir: stri
       child.unref();
       const ok = await waitUntil(() => {
         const state = readSupervisorState(options.stateDir);
-        return state !== undefined && state.supervisorPid === child.pid && Date.parse(state.startedAt) >= started - 1000 && state.state !== "starting";
+        return (
+          state !== undefined &&
+          state.supervisorPid === child.pid &&
+          Date.parse(state.startedAt) >= started - 1000 &&
+          state.state !== "starting"
+        );
       }, 10_000);
-      if (!ok) throw new ServiceError("the supervisor did not start within 10 s", `Look at ${join(options.logsDir, "gateway.err.log")}`);
+      if (!ok)
+        throw new ServiceError(
+          "the supervisor did not start within 10 s",
+          `Look at ${join(options.logsDir, "gateway.err.log")}`,
+        );
     },
     async stop() {
       const state = readSupervisorState(options.stateDir);
       if (!state) return;
       if (isProcessAlive(state.supervisorPid) && state.state !== "stopped") {
         process.kill(state.supervisorPid, "SIGTERM");
-        if (!(await waitUntil(() => !isProcessAlive(state.supervisorPid), 40_000))) process.kill(state.supervisorPid, "SIGKILL");
+        if (!(await waitUntil(() => !isProcessAlive(state.supervisorPid), 40_000)))
+          process.kill(state.supervisorPid, "SIGKILL");
       }
       // A gateway left behind by a supervisor that was killed outright.
       if (state.gatewayPid && isProcessAlive(state.gatewayPid)) {

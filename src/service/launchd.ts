@@ -6,7 +6,13 @@ import { parseLaunchdPlist, renderLaunchdPlist } from "./plist-launchd.js";
 import { runOrThrow, ServiceError, type CommandRunner } from "./runner.js";
 import { serviceNames, type ServiceSpec } from "./spec.js";
 
-export function createLaunchdBackend(options: { profile: string; home: string; uid: number; runner: CommandRunner; logsDir: string }): ServiceBackend {
+export function createLaunchdBackend(options: {
+  profile: string;
+  home: string;
+  uid: number;
+  runner: CommandRunner;
+  logsDir: string;
+}): ServiceBackend {
   const label = serviceNames(options.profile).launchd;
   const definitionPath = join(options.home, "Library", "LaunchAgents", `${label}.plist`);
   const domain = `gui/${options.uid}`;
@@ -17,8 +23,15 @@ export function createLaunchdBackend(options: { profile: string; home: string; u
     const result = await options.runner("launchctl", ["bootstrap", domain, definitionPath]);
     // 37 / "already loaded" / "service already bootstrapped" mean it is there already.
     if (result.code !== 0 && !/already/i.test(result.stderr + result.stdout)) {
-      if (result.missing) throw new ServiceError("launchctl is not available", "launchd backends run on macOS only; use OPENCLAW_SERVICE_BACKEND=detached elsewhere.");
-      throw new ServiceError(`launchctl bootstrap ${domain} ${definitionPath} failed: ${(result.stderr || result.stdout).trim()}`, hint);
+      if (result.missing)
+        throw new ServiceError(
+          "launchctl is not available",
+          "launchd backends run on macOS only; use OPENCLAW_SERVICE_BACKEND=detached elsewhere.",
+        );
+      throw new ServiceError(
+        `launchctl bootstrap ${domain} ${definitionPath} failed: ${(result.stderr || result.stdout).trim()}`,
+        hint,
+      );
     }
   };
   return {
@@ -56,12 +69,22 @@ export function createLaunchdBackend(options: { profile: string; home: string; u
     async status(): Promise<ServiceStatus> {
       const installed = existsSync(definitionPath);
       const result = await options.runner("launchctl", ["print", target]);
-      if (result.code !== 0) return installed ? { installed, runtime: "stopped", detail: "not loaded" } : { installed: false, runtime: "not installed" };
+      if (result.code !== 0)
+        return installed
+          ? { installed, runtime: "stopped", detail: "not loaded" }
+          : { installed: false, runtime: "not installed" };
       const state = /^\s*state = (\S+)/m.exec(result.stdout)?.[1];
       const pid = Number(/^\s*pid = (\d+)/m.exec(result.stdout)?.[1]) || undefined;
       const exit = /last exit code = (-?\d+)/.exec(result.stdout)?.[1];
       const runtime = state === "running" ? "running" : exit !== undefined && exit !== "0" ? "exited" : "loaded";
-      return { installed, runtime, pid, lastExitCode: exit === undefined ? undefined : Number(exit), detail: state ? `state ${state}` : undefined, enabled: true };
+      return {
+        installed,
+        runtime,
+        pid,
+        lastExitCode: exit === undefined ? undefined : Number(exit),
+        detail: state ? `state ${state}` : undefined,
+        enabled: true,
+      };
     },
   };
 }

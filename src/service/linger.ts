@@ -13,7 +13,10 @@ export async function readLinger(runner: CommandRunner, user: string): Promise<L
 }
 
 /** Turns linger on when allowed; otherwise returns the exact command for the user to run. */
-export async function enableLinger(runner: CommandRunner, user: string): Promise<{ enabled: boolean; command: string; detail?: string }> {
+export async function enableLinger(
+  runner: CommandRunner,
+  user: string,
+): Promise<{ enabled: boolean; command: string; detail?: string }> {
   const command = `sudo loginctl enable-linger ${user}`;
   const result = await runner("loginctl", ["enable-linger", user], { timeoutMs: 10_000 });
   if (result.code === 0) return { enabled: true, command };

@@ -6,7 +6,13 @@ import { runOrThrow, type CommandRunner } from "./runner.js";
 import { serviceNames, type ServiceSpec } from "./spec.js";
 import { parseTaskScript, renderTaskScript, schtasksCreateArgs } from "./task-schtasks.js";
 
-export function createSchtasksBackend(options: { profile: string; stateDir: string; runner: CommandRunner; logsDir: string; env: Readonly<Record<string, string | undefined>> }): ServiceBackend {
+export function createSchtasksBackend(options: {
+  profile: string;
+  stateDir: string;
+  runner: CommandRunner;
+  logsDir: string;
+  env: Readonly<Record<string, string | undefined>>;
+}): ServiceBackend {
   const label = options.env.OPENCLAW_WINDOWS_TASK_NAME ?? serviceNames(options.profile).schtasks;
   const definitionPath = join(options.stateDir, "gateway.cmd");
   const hint = `Inspect it: schtasks /Query /TN "${label}" /V /FO LIST`;
@@ -43,12 +49,26 @@ export function createSchtasksBackend(options: { profile: string; stateDir: stri
     async status(): Promise<ServiceStatus> {
       const installed = existsSync(definitionPath);
       const result = await options.runner("schtasks", ["/Query", "/TN", label, "/FO", "LIST", "/V"]);
-      if (result.code !== 0) return { installed: false, runtime: "not installed", detail: result.stderr.trim().split("\n")[0] };
+      if (result.code !== 0)
+        return { installed: false, runtime: "not installed", detail: result.stderr.trim().split("\n")[0] };
       const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "mi").exec(result.stdout)?.[1]?.trim();
       const status = field("Status");
       const last = field("Last Result");
-      const runtime = status === "Running" ? "running" : status === "Disabled" ? "stopped" : last && last !== "0" && last !== "267011" ? "exited" : "stopped";
-      return { installed, runtime, lastExitCode: last && /^-?\d+$/.test(last) ? Number(last) : undefined, detail: status ? `status ${status}` : undefined, enabled: status !== "Disabled" };
+      const runtime =
+        status === "Running"
+          ? "running"
+          : status === "Disabled"
+            ? "stopped"
+            : last && last !== "0" && last !== "267011"
+              ? "exited"
+              : "stopped";
+      return {
+        installed,
+        runtime,
+        lastExitCode: last && /^-?\d+$/.test(last) ? Number(last) : undefined,
+        detail: status ? `status ${status}` : undefined,
+        enabled: status !== "Disabled",
+      };
     },
   };
 }

@@ -61,7 +61,11 @@ export async function runSupervisor(stateDir: string, signals: NodeJS.Process = 
     const err = openLog(join(definition.logsDir, "gateway.err.log"));
     const [command, ...args] = definition.programArguments;
     const runStarted = Date.now();
-    child = spawn(command!, args, { cwd: definition.workingDirectory, env: definition.environment, stdio: ["ignore", out, err] });
+    child = spawn(command!, args, {
+      cwd: definition.workingDirectory,
+      env: definition.environment,
+      stdio: ["ignore", out, err],
+    });
     closeSync(out);
     closeSync(err);
     const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => {
@@ -82,7 +86,13 @@ export async function runSupervisor(stateDir: string, signals: NodeJS.Process = 
     if (Date.now() - runStarted > HEALTHY_RUN_MS) consecutive = 0;
     consecutive++;
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (consecutive - 1));
-    save({ state: "backoff", lastExit, gatewayPid: undefined, restarts: state.restarts + 1, nextStartAt: new Date(Date.now() + delay).toISOString() });
+    save({
+      state: "backoff",
+      lastExit,
+      gatewayPid: undefined,
+      restarts: state.restarts + 1,
+      nextStartAt: new Date(Date.now() + delay).toISOString(),
+    });
     await new Promise<void>((resolve) => {
       wake = resolve;
       setTimeout(resolve, delay);

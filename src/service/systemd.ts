@@ -6,7 +6,8 @@ import { ServiceError, type CommandRunner } from "./runner.js";
 import { serviceNames, type ServiceSpec } from "./spec.js";
 import { parseSystemdUnit, renderSystemdUnit } from "./unit-systemd.js";
 
-const BUS_TROUBLE = /Failed to connect to bus|No medium found|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS|Failed to get D-Bus connection/i;
+const BUS_TROUBLE =
+  /Failed to connect to bus|No medium found|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS|Failed to get D-Bus connection/i;
 
 export interface SystemdOptions {
   readonly system: boolean;
@@ -16,7 +17,11 @@ export interface SystemdOptions {
   readonly unitDir: string;
 }
 
-export function systemdUnitDir(system: boolean, env: Readonly<Record<string, string | undefined>>, home: string): string {
+export function systemdUnitDir(
+  system: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): string {
   if (system) return env.OPENCLAW_SYSTEMD_SYSTEM_DIR ?? "/etc/systemd/system";
   return join(env.XDG_CONFIG_HOME ?? join(home, ".config"), "systemd", "user");
 }
@@ -31,19 +36,35 @@ export function createSystemdBackend(options: SystemdOptions): ServiceBackend {
 
   const systemctl = async (...args: string[]) => {
     const result = await options.runner("systemctl", [...scope, ...args]);
-    if (result.missing) throw new ServiceError("systemctl is not installed on this machine", "Use OPENCLAW_SERVICE_BACKEND=detached to run the gateway under openclaw's own supervisor.");
+    if (result.missing)
+      throw new ServiceError(
+        "systemctl is not installed on this machine",
+        "Use OPENCLAW_SERVICE_BACKEND=detached to run the gateway under openclaw's own supervisor.",
+      );
     if (result.code !== 0 && BUS_TROUBLE.test(result.stderr)) {
       throw new ServiceError(`systemd user services unavailable: ${result.stderr.trim().split("\n")[0]}`, hint);
     }
-    if (result.code !== 0 && /access denied|permission denied|interactive authentication required/i.test(result.stderr)) {
-      throw new ServiceError(`systemctl ${[...scope, ...args].join(" ")}: permission denied`, options.system ? "Run it as root: sudo openclaw gateway …" : hint);
+    if (
+      result.code !== 0 &&
+      /access denied|permission denied|interactive authentication required/i.test(result.stderr)
+    ) {
+      throw new ServiceError(
+        `systemctl ${[...scope, ...args].join(" ")}: permission denied`,
+        options.system ? "Run it as root: sudo openclaw gateway …" : hint,
+      );
     }
     return result;
   };
   const must = async (...args: string[]) => {
     const result = await systemctl(...args);
     if (result.code !== 0) {
-      throw new ServiceError(`systemctl ${[...scope, ...args].join(" ")} failed: ${(result.stderr || result.stdout).trim().split("\n").slice(-2).join(" ")}`, `Inspect it: systemctl ${scope.join(" ")} status ${unit}; journalctl ${scope.join(" ")} -u ${unit} -n 50`.replace(/  +/g, " "));
+      throw new ServiceError(
+        `systemctl ${[...scope, ...args].join(" ")} failed: ${(result.stderr || result.stdout).trim().split("\n").slice(-2).join(" ")}`,
+        `Inspect it: systemctl ${scope.join(" ")} status ${unit}; journalctl ${scope.join(" ")} -u ${unit} -n 50`.replace(
+          /  +/g,
+          " ",
+        ),
+      );
     }
     return result;
   };
@@ -87,7 +108,12 @@ export function createSystemdBackend(options: SystemdOptions): ServiceBackend {
     },
     async status(): Promise<ServiceStatus> {
       const installed = existsSync(definitionPath);
-      const result = await systemctl("show", unit, "--no-pager", "--property=LoadState,ActiveState,SubState,MainPID,ExecMainStatus,NRestarts,ActiveEnterTimestamp,UnitFileState");
+      const result = await systemctl(
+        "show",
+        unit,
+        "--no-pager",
+        "--property=LoadState,ActiveState,SubState,MainPID,ExecMainStatus,NRestarts,ActiveEnterTimestamp,UnitFileState",
+      );
       if (result.code !== 0) return { installed, runtime: "unknown", detail: result.stderr.trim().split("\n")[0] };
       const props = Object.fromEntries(
         result.stdout
@@ -95,9 +121,11 @@ export function createSystemdBackend(options: SystemdOptions): ServiceBackend {
           .filter((l) => l.includes("="))
           .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()]),
       );
-      if (props.LoadState === "not-found" || (!installed && props.LoadState !== "loaded")) return { installed: false, runtime: "not installed" };
+      if (props.LoadState === "not-found" || (!installed && props.LoadState !== "loaded"))
+        return { installed: false, runtime: "not installed" };
       const pid = Number(props.MainPID) || undefined;
-      const exit = props.ExecMainStatus !== undefined && props.ExecMainStatus !== "" ? Number(props.ExecMainStatus) : undefined;
+      const exit =
+        props.ExecMainStatus !== undefined && props.ExecMainStatus !== "" ? Number(props.ExecMainStatus) : undefined;
       const runtime =
         props.ActiveState === "active" && props.SubState === "running"
           ? "running"
@@ -128,7 +156,10 @@ export function createSystemdBackend(options: SystemdOptions): ServiceBackend {
 export async function systemdUserAvailable(runner: CommandRunner): Promise<{ ok: boolean; reason: string }> {
   const result = await runner("systemctl", ["--user", "show-environment"], { timeoutMs: 5000 });
   if (result.missing) return { ok: false, reason: "systemctl is not installed" };
-  if (result.code !== 0) return { ok: false, reason: `systemd user services unavailable (${(result.stderr.trim().split("\n")[0] ?? "").slice(0, 160)})` };
+  if (result.code !== 0)
+    return {
+      ok: false,
+      reason: `systemd user services unavailable (${(result.stderr.trim().split("\n")[0] ?? "").slice(0, 160)})`,
+    };
   return { ok: true, reason: "the systemd user manager answers" };
 }
-

@@ -1,22 +1,14 @@
 /** `openclaw gateway [run]`, `gateway call`, `gateway probe`. @module */
 import type { Command } from "commander";
-import { performance } from "node:perf_hooks";
 import { systemNetworkWorld } from "../../config/bind-world.js";
 import { ConfigError } from "../../config/issues.js";
 import type { GatewayTarget } from "../../config/gateway-target.js";
 import { readConfigSnapshot } from "../../config/load.js";
 import { VERSION } from "../../version.js";
 import type { CliContext } from "../command.js";
+import { registerServiceCommands } from "./gateway-service.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
-import {
-  addRpcOptions,
-  clientFor,
-  explainFailure,
-  parseTimeout,
-  resolveTarget,
-  withGateway,
-  type RpcOptions,
-} from "../gateway-rpc.js";
+import { addRpcOptions, parseTimeout, probeOne, resolveTarget, withGateway, type RpcOptions } from "../gateway-rpc.js";
 
 interface RunOptions {
   port?: string;
@@ -71,6 +63,8 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
   )
     .option("--json", "print the result as JSON")
     .action(async (opts: RpcOptions & { json?: boolean }) => done(await probeCommand(ctx, opts)));
+
+  registerServiceCommands(gateway, ctx, done);
 }
 
 async function runCommand(ctx: CliContext, opts: RunOptions): Promise<number> {
@@ -119,50 +113,6 @@ async function callCommand(
     ctx.printJson(result);
     return EXIT.ok;
   });
-}
-
-interface ProbeResult {
-  id: string;
-  label: string;
-  url: string;
-  ok: boolean;
-  latencyMs?: number;
-  auth: string;
-  version?: string;
-  protocol?: number;
-  error?: { kind: string; message: string; hint: string };
-}
-
-async function probeOne(target: GatewayTarget, id: string, label: string, timeoutMs: number): Promise<ProbeResult> {
-  const started = performance.now();
-  const client = clientFor(target, timeoutMs, { clientId: "openclaw-probe", clientMode: "probe" });
-  try {
-    const hello = await client.connect();
-    await client.call("health", {}, timeoutMs);
-    const server = hello.server as { version?: string } | undefined;
-    return {
-      id,
-      label,
-      url: target.url,
-      ok: true,
-      latencyMs: Math.round(performance.now() - started),
-      auth: target.authLabel,
-      ...(server?.version ? { version: server.version } : {}),
-      protocol: hello.protocol as number,
-    };
-  } catch (error) {
-    const why = explainFailure(error, target);
-    return {
-      id,
-      label,
-      url: target.url,
-      ok: false,
-      auth: target.authLabel,
-      error: { kind: why.kind, message: why.reason, hint: why.hint },
-    };
-  } finally {
-    await client.close();
-  }
 }
 
 async function probeCommand(ctx: CliContext, opts: RpcOptions & { json?: boolean }): Promise<number> {

@@ -1,0 +1,431 @@
+/** `openclaw gateway install|uninstall|start|stop|restart|status` and the hidden `supervise`. @module */
+import type { Command } from "commander";
+import { userInfo } from "node:os";
+import { resolveGatewaySettings } from "../../config/gateway-settings.js";
+import { loadConfig, readConfigSnapshot } from "../../config/load.js";
+import { resolveProfile, resolveStatePaths, type StatePaths } from "../../config/paths.js";
+import { ensureGatewayToken } from "../../config/token.js";
+import { updateConfig } from "../../config/update.js";
+import { findPortListeners, isGatewayCommandLine } from "../../gateway/port-owner.js";
+import { findLastGatewayError } from "../../logging/last-error.js";
+import type { InstalledDefinition, ServiceBackend, ServiceStatus } from "../../service/backend.js";
+import { enableLinger, readLinger } from "../../service/linger.js";
+import { ServiceError, systemRunner } from "../../service/runner.js";
+import { selectBackend, type ServiceWorld } from "../../service/select.js";
+import { buildServiceSpec } from "../../service/spec.js";
+import { VERSION } from "../../version.js";
+import type { CliContext } from "../command.js";
+import { CliError, EXIT, UsageError } from "../errors.js";
+import { probeOne, resolveTarget, waitForProbe, type ProbeResult, type RpcOptions } from "../gateway-rpc.js";
+import { formatUptime } from "./health.js";
+import {
+  collectDeep,
+  renderGatewayStatus,
+  type GatewayStatusReport,
+  type ServiceConfigView,
+} from "./gateway-status-render.js";
+
+const STARTUP_PROBE_MS = 20_000;
+
+function serviceWorld(ctx: CliContext): ServiceWorld {
+  return {
+    platform: process.platform,
+    env: ctx.env,
+    home: ctx.homedir,
+    uid: process.getuid?.() ?? 0,
+    runner: systemRunner(ctx.env),
+  };
+}
+
+async function backendFor(ctx: CliContext, system = false) {
+  try {
+    return await selectBackend(ctx.paths, serviceWorld(ctx), { system });
+  } catch (error) {
+    throw asCliError(error);
+  }
+}
+
+function asCliError(error: unknown): unknown {
+  if (error instanceof ServiceError) return new CliError(error.message, { hint: error.hint });
+  return error;
+}
+
+/** What the installed definition will run: its profile, config, port and bind, resolved like the CLI does. */
+export function serviceConfigView(installed: InstalledDefinition, fallbackHome: string): ServiceConfigView {
+  const env = installed.environment;
+  const portIndex = installed.execStart.indexOf("--port");
+  const portFlag = portIndex >= 0 ? installed.execStart[portIndex + 1] : undefined;
+  const home = env.HOME ?? fallbackHome;
+  const profile = resolveProfile({ env });
+  const paths = resolveStatePaths({ profile, env, homedir: home, cwd: home });
+  const snapshot = readConfigSnapshot(paths.configPath, env);
+  const settings = resolveGatewaySettings({
+    flags: { port: portFlag },
+    env,
+    config: snapshot.valid ? snapshot.config : {},
+    paths,
+  });
+  return {
+    profile,
+    configPath: paths.configPath,
+    stateDir: paths.stateDir,
+    port: settings.port,
+    bind: settings.bind,
+    valid: snapshot.valid,
+    version: env.OPENCLAW_SERVICE_VERSION,
+  };
+}
+
+function cliConfigView(ctx: CliContext): ServiceConfigView {
+  const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
+  const settings = resolveGatewaySettings({
+    env: ctx.env,
+    config: snapshot.valid ? snapshot.config : {},
+    paths: ctx.paths,
+  });
+  return {
+    profile: ctx.profile,
+    configPath: ctx.paths.configPath,
+    stateDir: ctx.paths.stateDir,
+    port: settings.port,
+    bind: settings.bind,
+    valid: snapshot.valid,
+    version: VERSION,
+  };
+}
+
+/** A line diff good enough to show what `install --force` would change. */
+export function lineDiff(before: string, after: string): string[] {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  const removed = a.filter((line) => !b.includes(line)).map((line) => `- ${line}`);
+  const added = b.filter((line) => !a.includes(line)).map((line) => `+ ${line}`);
+  return [...removed, ...added];
+}
+
+async function localProbe(ctx: CliContext, totalMs: number): Promise<ProbeResult> {
+  const target = await resolveTarget(ctx, {});
+  return totalMs > 0 ? waitForProbe(target, totalMs) : probeOne(target, "local", "Local", 3000);
+}
+
+function printFailure(ctx: CliContext, backend: ServiceBackend, probe: ProbeResult, state: ServiceStatus): void {
+  const last = findLastGatewayError(ctx.paths.logsDir);
+  ctx.warn(`RPC probe: failed: ${probe.error?.message ?? "no answer"}`);
+  ctx.warn(`Runtime: ${state.runtime}${state.detail ? ` (${state.detail})` : ""}`);
+  ctx.warn(`Last gateway error: ${last ? last.message : "(none)"}`);
+  ctx.warn(`Logs: ${backend.logsHint}`);
+}
+
+export function registerServiceCommands(gateway: Command, ctx: CliContext, done: (code: number) => void): void {
+  gateway
+    .command("install")
+    .description(
+      "Install the gateway as a supervised service (systemd, launchd, scheduled task, or openclaw's own supervisor)",
+    )
+    .option("--force", "replace an installed service whose definition differs")
+    .option("--port <port>", "port for the service (default: the resolved gateway port)")
+    .option("--system", "a systemd system unit (for servers; needs root)")
+    .option("--user <name>", "with --system: the account the gateway runs as")
+    .option("--runtime <runtime>", "node (the only one supported)", "node")
+    .option("--json", "print the outcome as JSON")
+    .action(
+      async (opts: {
+        force?: boolean;
+        port?: string;
+        system?: boolean;
+        user?: string;
+        runtime: string;
+        json?: boolean;
+      }) => done(await install(ctx, opts).catch((e) => Promise.reject(asCliError(e)))),
+    );
+
+  gateway
+    .command("uninstall")
+    .description("Stop and remove the service (the state directory is kept)")
+    .option("--json", "print the outcome as JSON")
+    .action(async (opts: { json?: boolean }) =>
+      done(await uninstall(ctx, opts).catch((e) => Promise.reject(asCliError(e)))),
+    );
+
+  for (const [name, text] of [
+    ["start", "Start the installed service and wait for it to answer"],
+    ["stop", "Stop the service and wait for the port to be released"],
+    ["restart", "Restart the service and wait for it to answer"],
+  ] as const) {
+    gateway
+      .command(name)
+      .description(text)
+      .option("--json", "print the outcome as JSON")
+      .action(async (opts: { json?: boolean }) =>
+        done(await control(ctx, name, opts).catch((e) => Promise.reject(asCliError(e)))),
+      );
+  }
+
+  gateway
+    .command("status")
+    .description("Supervisor state, RPC probe, and what the CLI and the service each resolve")
+    .option("--json", "print everything as one JSON object")
+    .option("--deep", "also look for other gateway services, listeners on the derived ports, and port clashes")
+    .option("--no-probe", "skip the RPC probe")
+    .action(async (opts: { json?: boolean; deep?: boolean; probe: boolean }) =>
+      done(await statusCommand(ctx, opts).catch((e) => Promise.reject(asCliError(e)))),
+    );
+
+  gateway
+    .command("supervise", { hidden: true })
+    .description("(internal) run the gateway under openclaw's own supervisor; started by `gateway start`")
+    .action(async () => {
+      const { runSupervisor } = await import("../../service/supervisor.js");
+      done(await runSupervisor(ctx.paths.stateDir));
+    });
+}
+
+async function install(
+  ctx: CliContext,
+  opts: { force?: boolean; port?: string; system?: boolean; user?: string; runtime: string; json?: boolean },
+): Promise<number> {
+  if (opts.runtime !== "node")
+    throw new UsageError(`--runtime ${opts.runtime} is not supported`, "The gateway runs on Node.js: --runtime node");
+  let snapshot = loadConfig(ctx.paths.configPath, ctx.env);
+  if (!snapshot.exists || snapshot.config.gateway?.mode === undefined) {
+    snapshot = updateConfig({
+      configPath: ctx.paths.configPath,
+      logsDir: ctx.paths.logsDir,
+      env: ctx.env,
+      edits: [{ path: ["gateway", "mode"], value: "local" }],
+      command: "gateway install",
+      now: ctx.now(),
+    }).after;
+  }
+  if (snapshot.config.gateway?.mode === "remote") {
+    throw new CliError("gateway.mode is remote: this machine is a client, so no local gateway service is installed", {
+      exitCode: EXIT.config,
+      hint: "Set it to local first: openclaw config set gateway.mode local",
+    });
+  }
+  let settings = resolveGatewaySettings({
+    flags: { port: opts.port },
+    env: ctx.env,
+    config: snapshot.config,
+    paths: ctx.paths,
+  });
+  const token = ensureGatewayToken({ paths: ctx.paths, env: ctx.env, snapshot, settings, command: "gateway install" });
+  if (token.generated)
+    ctx.warn(`Generated a gateway token and saved it to ${ctx.paths.configPath} (gateway.auth.token).`);
+  settings = resolveGatewaySettings({
+    flags: { port: opts.port },
+    env: ctx.env,
+    config: token.snapshot.config,
+    paths: ctx.paths,
+  });
+
+  const others = findPortListeners(settings.port).filter((l) => !isGatewayCommandLine(l.commandLine));
+  for (const other of others)
+    ctx.warn(
+      `Warning: port ${settings.port} is held by another program: pid ${other.pid ?? "?"} ${other.commandLine ?? ""} (${other.address}); the service will fail to listen until it is free.`,
+    );
+
+  const { backend, reason } = await backendFor(ctx, opts.system === true);
+  const user = opts.user ?? ctx.env.SUDO_USER ?? userInfo().username;
+  const spec = buildServiceSpec({
+    paths: withExplicitState(ctx.paths, opts.system === true),
+    port: settings.port,
+    version: VERSION,
+    nodePath: process.execPath,
+    entryPath: ctx.entryPath,
+    home: ctx.homedir,
+    env: opts.system ? { ...ctx.env, OPENCLAW_STATE_DIR: ctx.paths.stateDir } : ctx.env,
+    ...(opts.system ? { user } : {}),
+  });
+  const text = backend.render(spec);
+  const existing = await backend.readInstalled();
+  let action: "installed" | "updated" | "unchanged";
+  if (existing && existing.text === text) {
+    action = "unchanged";
+  } else if (existing && !opts.force) {
+    const diff = lineDiff(existing.text, text);
+    throw new CliError(
+      `${backend.label} is already installed with a different definition (${backend.definitionPath})`,
+      {
+        hint: [...diff.slice(0, 30), "Replace it with: openclaw gateway install --force"].join("\n"),
+      },
+    );
+  } else {
+    await backend.install(spec);
+    action = existing ? "updated" : "installed";
+  }
+  if (!opts.json)
+    ctx.print(
+      `${action === "unchanged" ? "Already installed" : action === "updated" ? "Updated" : "Installed"}: ${backend.label} (${backend.kind}) at ${backend.definitionPath}\nWhy this backend: ${reason}`,
+    );
+
+  const before = await backend.status();
+  if (action === "updated" && before.runtime === "running") await backend.restart();
+  else if (before.runtime !== "running") await backend.start();
+
+  let linger: string | undefined;
+  if (backend.kind === "systemd-user") {
+    const runner = systemRunner(ctx.env);
+    const state = await readLinger(runner, user);
+    if (state.state === "off") {
+      const enabled = await enableLinger(runner, user);
+      linger = enabled.enabled ? "enabled" : `off (run: ${enabled.command})`;
+      if (!enabled.enabled)
+        ctx.warn(`Warning: linger is off for ${user}, so the gateway stops when you log out. Run: ${enabled.command}`);
+    } else linger = state.state;
+  }
+
+  const probe = await localProbe(ctx, STARTUP_PROBE_MS);
+  const after = await backend.status();
+  if (opts.json) {
+    ctx.printJson({
+      ok: probe.ok,
+      action,
+      backend: backend.kind,
+      label: backend.label,
+      definitionPath: backend.definitionPath,
+      reason,
+      port: settings.port,
+      runtime: after.runtime,
+      probe,
+      ...(linger ? { linger } : {}),
+    });
+  } else if (probe.ok) {
+    ctx.print(
+      `Runtime: ${after.runtime}${after.pid ? ` (pid ${after.pid})` : ""}\nRPC probe: ok (${probe.latencyMs}ms) at ${probe.url}`,
+    );
+  }
+  if (!probe.ok) {
+    if (!opts.json) printFailure(ctx, backend, probe, after);
+    return EXIT.failure;
+  }
+  return EXIT.ok;
+}
+
+/** A system unit names its state directory explicitly: it may run with another HOME than the installer's shell. */
+function withExplicitState(paths: StatePaths, system: boolean): StatePaths {
+  return system ? { ...paths, stateDirSource: "OPENCLAW_STATE_DIR" } : paths;
+}
+
+async function uninstall(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
+  const { backend } = await backendFor(ctx);
+  const current = await backend.status();
+  if (!current.installed) {
+    if (opts.json) ctx.printJson({ ok: true, removed: false, profile: ctx.profile });
+    else ctx.print(`No gateway service is installed for profile ${ctx.profile}; nothing to remove.`);
+    return EXIT.ok;
+  }
+  await backend.uninstall();
+  if (opts.json)
+    ctx.printJson({
+      ok: true,
+      removed: true,
+      backend: backend.kind,
+      label: backend.label,
+      definitionPath: backend.definitionPath,
+      stateDir: ctx.paths.stateDir,
+    });
+  else
+    ctx.print(`Stopped and removed ${backend.label} (${backend.definitionPath}). State kept in ${ctx.paths.stateDir}.`);
+  return EXIT.ok;
+}
+
+async function control(
+  ctx: CliContext,
+  action: "start" | "stop" | "restart",
+  opts: { json?: boolean },
+): Promise<number> {
+  const { backend } = await backendFor(ctx);
+  const before = await backend.status();
+  if (!before.installed)
+    throw new CliError(`no gateway service is installed for profile ${ctx.profile}`, {
+      hint: "Install it: openclaw gateway install (or run it in the foreground: openclaw gateway)",
+    });
+  if (action === "stop") {
+    await backend.stop();
+    const settings = cliConfigView(ctx);
+    const deadline = Date.now() + 35_000;
+    let probe = await probeOne(await resolveTarget(ctx, {}), "local", "Local", 1000);
+    while (probe.ok && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      probe = await probeOne(await resolveTarget(ctx, {}), "local", "Local", 1000);
+    }
+    const after = await backend.status();
+    if (opts.json)
+      ctx.printJson({ ok: !probe.ok, action, runtime: after.runtime, port: settings.port, released: !probe.ok });
+    else
+      ctx.print(
+        probe.ok
+          ? `Stop requested, but port ${settings.port} still answers.`
+          : `Stopped ${backend.label}; port ${settings.port} is released.`,
+      );
+    return probe.ok ? EXIT.failure : EXIT.ok;
+  }
+  if (action === "start") await backend.start();
+  else await backend.restart();
+  const probe = await localProbe(ctx, STARTUP_PROBE_MS);
+  const after = await backend.status();
+  if (opts.json) ctx.printJson({ ok: probe.ok, action, runtime: after.runtime, pid: after.pid, probe });
+  else if (probe.ok)
+    ctx.print(
+      `${action === "start" ? "Started" : "Restarted"} ${backend.label}: runtime ${after.runtime}${after.pid ? ` (pid ${after.pid})` : ""}, RPC probe ok (${probe.latencyMs}ms)`,
+    );
+  else printFailure(ctx, backend, probe, after);
+  return probe.ok ? EXIT.ok : EXIT.failure;
+}
+
+async function statusCommand(
+  ctx: CliContext,
+  opts: { json?: boolean; deep?: boolean; probe: boolean },
+): Promise<number> {
+  const world = serviceWorld(ctx);
+  const { backend } = await backendFor(ctx);
+  const service = await backend.status();
+  const installed = await backend.readInstalled();
+  const cli = cliConfigView(ctx);
+  const serviceView = installed ? serviceConfigView(installed, ctx.homedir) : undefined;
+  let probe: ProbeResult | undefined;
+  let target: string | undefined;
+  let authLabel = "unknown";
+  try {
+    const resolved = await resolveTarget(ctx, {} as RpcOptions);
+    target = resolved.url;
+    authLabel = resolved.authLabel;
+    if (opts.probe) probe = await probeOne(resolved, "local", "Local", 3000);
+  } catch (error) {
+    probe = {
+      id: "local",
+      label: "Local",
+      url: "",
+      ok: false,
+      auth: "unknown",
+      error: { kind: "config", message: (error as Error).message, hint: "" },
+    };
+  }
+  const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
+  const lastError = findLastGatewayError(ctx.paths.logsDir, snapshot.valid ? snapshot.config.logging?.file : undefined);
+  const linger =
+    backend.kind === "systemd-user" ? (await readLinger(world.runner, userInfo().username)).state : undefined;
+  const report: GatewayStatusReport = {
+    service: {
+      backend: backend.kind,
+      label: backend.label,
+      definitionPath: backend.definitionPath,
+      logsHint: backend.logsHint,
+      ...service,
+    },
+    probe,
+    target,
+    authLabel,
+    cli,
+    serviceConfig: serviceView,
+    lastError,
+    linger,
+    deep: opts.deep ? await collectDeep(ctx, world, cli.port) : undefined,
+  };
+  if (opts.json) ctx.printJson(report);
+  else for (const line of renderGatewayStatus(report, formatUptime)) ctx.print(line);
+  // 0 when the gateway runs and answers: under its service, or in the foreground with no service installed.
+  if (!opts.probe) return service.runtime === "running" ? EXIT.ok : EXIT.failure;
+  return probe?.ok && (service.runtime === "running" || !service.installed) ? EXIT.ok : EXIT.failure;
+}
