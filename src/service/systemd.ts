@@ -85,11 +85,20 @@ export function createSystemdBackend(options: SystemdOptions): ServiceBackend {
         throw new ServiceError("installing a system unit needs root", "Run: sudo openclaw gateway install --system");
       }
       const text = renderSystemdUnit(spec, { system: options.system });
+      // Find out that systemd cannot be reached before leaving a unit file behind.
+      if (!options.system) await systemctl("show-environment");
+      const previous = existsSync(definitionPath) ? readFileSync(definitionPath, "utf8") : undefined;
       mkdirSync(options.unitDir, { recursive: true });
       // Units are not secret (they hold no token); 0644 lets systemd and the user read them.
       writeFileSync(definitionPath, text, { mode: 0o644 });
-      await must("daemon-reload");
-      await must("enable", unit);
+      try {
+        await must("daemon-reload");
+        await must("enable", unit);
+      } catch (error) {
+        if (previous === undefined) unlinkSync(definitionPath);
+        else writeFileSync(definitionPath, previous, { mode: 0o644 });
+        throw error;
+      }
     },
     async uninstall() {
       await systemctl("disable", "--now", unit);

@@ -12,7 +12,12 @@ test("the detached supervisor keeps the gateway running, stops it, and does not 
   const run = (...args: string[]) => home.run(args, { env, timeoutMs: 60_000 });
   const port = await freePort();
   const state = join(home.dir, ".openclaw");
-  const supervisor = () => JSON.parse(readFileSync(join(state, "supervisor.json"), "utf8")) as { gatewayPid?: number; restarts: number; state: string };
+  const supervisor = () =>
+    JSON.parse(readFileSync(join(state, "supervisor.json"), "utf8")) as {
+      gatewayPid?: number;
+      restarts: number;
+      state: string;
+    };
   try {
     assert.equal((await run("config", "set", "gateway.port", String(port))).code, 0);
     const install = await run("gateway", "install");
@@ -36,7 +41,11 @@ test("the detached supervisor keeps the gateway running, stops it, and does not 
     const first = supervisor().gatewayPid!;
     process.kill(first, "SIGKILL");
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !(supervisor().gatewayPid && supervisor().gatewayPid !== first && supervisor().state === "running")) await new Promise((r) => setTimeout(r, 100));
+    while (
+      Date.now() < deadline &&
+      !(supervisor().gatewayPid && supervisor().gatewayPid !== first && supervisor().state === "running")
+    )
+      await new Promise((r) => setTimeout(r, 100));
     assert.notEqual(supervisor().gatewayPid, first, "restarted within 10 s");
     assert.equal(supervisor().restarts, 1);
     const probe = await run("gateway", "probe", "--timeout", "5000");
@@ -50,7 +59,10 @@ test("the detached supervisor keeps the gateway running, stops it, and does not 
     assert.match(stopped.stdout, /^Runtime: {5}stopped/m);
 
     // A config the gateway refuses (exit 78): started once, not restarted, and the reason shows.
-    writeFileSync(join(state, "openclaw.json"), JSON.stringify({ gateway: { mode: "local", port, bind: "lan", auth: { mode: "none" } } }));
+    writeFileSync(
+      join(state, "openclaw.json"),
+      JSON.stringify({ gateway: { mode: "local", port, bind: "lan", auth: { mode: "none" } } }),
+    );
     const start = await run("gateway", "start");
     assert.equal(start.code, 1);
     assert.match(start.stderr, /Last gateway error: .*refusing to bind lan without auth/);
@@ -85,7 +97,11 @@ test("two profiles side by side on different ports; status --deep shows both", a
     assert.match(deep.stdout, new RegExp(`openclaw supervisor \\(detached, profile default, port ${a}\\)`));
     assert.match(deep.stdout, new RegExp(`openclaw supervisor \\(detached, profile work, port ${b}\\)`));
     assert.match(deep.stdout, new RegExp(`- ${a} \\(gateway\\): pid \\d+ .*gateway --port ${a}`));
-    const json = JSON.parse((await run("--profile", "work", "gateway", "status", "--json")).stdout) as { service: { runtime: string }; probe: { ok: boolean }; cli: { port: number } };
+    const json = JSON.parse((await run("--profile", "work", "gateway", "status", "--json")).stdout) as {
+      service: { runtime: string };
+      probe: { ok: boolean };
+      cli: { port: number };
+    };
     assert.deepEqual([json.service.runtime, json.probe.ok, json.cli.port], ["running", true, b]);
   } finally {
     await run("gateway", "uninstall");
