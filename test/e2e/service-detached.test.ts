@@ -109,3 +109,28 @@ test("two profiles side by side on different ports; status --deep shows both", a
     home.cleanup();
   }
 });
+
+test("doctor finds a token in the service definition and an outdated one, and --fix rewrites it", async () => {
+  const home = makeHome();
+  const env = { OPENCLAW_SERVICE_BACKEND: "detached" };
+  const run = (...args: string[]) => home.run(args, { env, timeoutMs: 60_000 });
+  const definition = join(home.dir, ".openclaw", "service.json");
+  try {
+    await run("config", "set", "gateway.port", String(await freePort()));
+    assert.equal((await run("gateway", "install")).code, 0);
+    assert.match((await run("doctor", "--no-color")).stdout, /ok +openclaw supervisor \(detached\) is up to date/);
+    const tampered = JSON.parse(readFileSync(definition, "utf8")) as { environment: Record<string, string> };
+    tampered.environment.OPENCLAW_GATEWAY_TOKEN = "old-token-in-unit";
+    writeFileSync(definition, JSON.stringify(tampered));
+    const report = await run("doctor", "--no-color");
+    assert.match(report.stdout, /warn .*carries OPENCLAW_GATEWAY_TOKEN/);
+    const fixed = await run("doctor", "--fix", "--no-color");
+    assert.match(fixed.stdout, /fixed Rewrote .*service\.json without OPENCLAW_GATEWAY_TOKEN/);
+    assert.doesNotMatch(readFileSync(definition, "utf8"), /old-token-in-unit/);
+    const json = JSON.parse((await run("doctor", "--json")).stdout) as { checks: { id: string; status: string }[] };
+    assert.ok(json.checks.some((c) => c.id === "service-definition" && c.status === "ok"));
+  } finally {
+    await run("gateway", "uninstall");
+    home.cleanup();
+  }
+});

@@ -15,7 +15,8 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     .option("--repair", "same as --fix")
     .option("--non-interactive", "never ask; doctor only changes anything with --fix")
     .option("--json", "print the checks as JSON")
-    .action((opts: { fix?: boolean; repair?: boolean; json?: boolean }) => {
+    .action(async (opts: { fix?: boolean; repair?: boolean; json?: boolean }) => {
+      const fix = Boolean(opts.fix || opts.repair);
       const checks = runDoctor({
         paths: ctx.paths,
         env: ctx.env,
@@ -23,11 +24,49 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
         fix: Boolean(opts.fix || opts.repair),
         now: ctx.now(),
       });
+      checks.push(...(await serviceDoctor(ctx, fix)));
       const failed = checks.some((check) => check.status === "fail");
       if (opts.json) ctx.printJson({ ok: !failed, profile: ctx.profile, stateDir: ctx.paths.stateDir, checks });
       else ctx.stdout.write(renderChecks(checks, ctx.color));
       done(failed ? EXIT.failure : EXIT.ok);
     });
+}
+
+/** The service checks, when a gateway service is installed for this profile. */
+async function serviceDoctor(ctx: CliContext, fix: boolean): Promise<DoctorCheck[]> {
+  const { resolveGatewaySettings } = await import("../../config/gateway-settings.js");
+  const { readConfigSnapshot } = await import("../../config/load.js");
+  const { serviceChecks } = await import("../../service/doctor.js");
+  const { systemRunner } = await import("../../service/runner.js");
+  const { selectBackend } = await import("../../service/select.js");
+  const { serviceSpecFor } = await import("./gateway-service.js");
+  const { userInfo } = await import("node:os");
+  const runner = systemRunner(ctx.env);
+  try {
+    const { backend } = await selectBackend(ctx.paths, {
+      platform: process.platform,
+      env: ctx.env,
+      home: ctx.homedir,
+      uid: process.getuid?.() ?? 0,
+      runner,
+    });
+    const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
+    const installed = await backend.readInstalled();
+    // Compare against what install would write for the port the service runs on now.
+    const portIndex = installed?.execStart.indexOf("--port") ?? -1;
+    const port =
+      portIndex >= 0
+        ? Number(installed!.execStart[portIndex + 1])
+        : resolveGatewaySettings({ env: ctx.env, config: snapshot.valid ? snapshot.config : {}, paths: ctx.paths })
+            .port;
+    const user = ctx.env.SUDO_USER ?? userInfo().username;
+    const spec = serviceSpecFor(ctx, port, backend.kind === "systemd-system", user);
+    return await serviceChecks({ paths: ctx.paths, env: ctx.env, backend, spec, runner, user, fix, now: ctx.now() });
+  } catch (error) {
+    return [
+      { id: "service", status: "warn", message: `Could not inspect the gateway service: ${(error as Error).message}` },
+    ];
+  }
 }
 
 /** The text report: one line per check, indented detail and next step. */

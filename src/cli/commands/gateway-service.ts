@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { userInfo } from "node:os";
 import { resolveGatewaySettings } from "../../config/gateway-settings.js";
 import { loadConfig, readConfigSnapshot } from "../../config/load.js";
-import { resolveProfile, resolveStatePaths, type StatePaths } from "../../config/paths.js";
+import { resolveProfile, resolveStatePaths } from "../../config/paths.js";
 import { ensureGatewayToken } from "../../config/token.js";
 import { updateConfig } from "../../config/update.js";
 import { findPortListeners, isGatewayCommandLine } from "../../gateway/port-owner.js";
@@ -12,7 +12,7 @@ import type { InstalledDefinition, ServiceBackend, ServiceStatus } from "../../s
 import { enableLinger, readLinger } from "../../service/linger.js";
 import { ServiceError, systemRunner } from "../../service/runner.js";
 import { selectBackend, type ServiceWorld } from "../../service/select.js";
-import { buildServiceSpec } from "../../service/spec.js";
+import { buildServiceSpec, type ServiceSpec } from "../../service/spec.js";
 import { VERSION } from "../../version.js";
 import type { CliContext } from "../command.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
@@ -227,16 +227,7 @@ async function install(
 
   const { backend, reason } = await backendFor(ctx, opts.system === true);
   const user = opts.user ?? ctx.env.SUDO_USER ?? userInfo().username;
-  const spec = buildServiceSpec({
-    paths: withExplicitState(ctx.paths, opts.system === true),
-    port: settings.port,
-    version: VERSION,
-    nodePath: process.execPath,
-    entryPath: ctx.entryPath,
-    home: ctx.homedir,
-    env: opts.system ? { ...ctx.env, OPENCLAW_STATE_DIR: ctx.paths.stateDir } : ctx.env,
-    ...(opts.system ? { user } : {}),
-  });
+  const spec = serviceSpecFor(ctx, settings.port, opts.system === true, user);
   const text = backend.render(spec);
   const existing = await backend.readInstalled();
   let action: "installed" | "updated" | "unchanged";
@@ -302,9 +293,18 @@ async function install(
   return EXIT.ok;
 }
 
-/** A system unit names its state directory explicitly: it may run with another HOME than the installer's shell. */
-function withExplicitState(paths: StatePaths, system: boolean): StatePaths {
-  return system ? { ...paths, stateDirSource: "OPENCLAW_STATE_DIR" } : paths;
+/** What install writes for this profile. A system unit names its state directory explicitly: it may run with another HOME than the installer's shell. */
+export function serviceSpecFor(ctx: CliContext, port: number, system: boolean, user: string): ServiceSpec {
+  return buildServiceSpec({
+    paths: ctx.paths,
+    port,
+    version: VERSION,
+    nodePath: process.execPath,
+    entryPath: ctx.entryPath,
+    home: ctx.homedir,
+    env: system ? { ...ctx.env, OPENCLAW_STATE_DIR: ctx.paths.stateDir } : ctx.env,
+    ...(system ? { user } : {}),
+  });
 }
 
 async function uninstall(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
