@@ -74,6 +74,11 @@ test("systemd user unit: install, linger, identical and different reinstall, sto
     assert.match(forced.stdout, /Updated: openclaw-gateway\.service/);
     assert.ok(m.calls().includes("systemctl --user restart openclaw-gateway.service"));
 
+    const failed = await m.run(["gateway", "status", "--no-probe"], { FAKE_ACTIVE_STATE: "failed", FAKE_EXIT: "78" });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /^Runtime: {5}failed \(state failed, sub failed, last exit 78, restarts 4\)/m);
+    assert.match(failed.stdout, /configuration error \(78\) and is not restarted/);
+
     const stop = await m.run(["gateway", "stop"]);
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`port ${other} is released`));

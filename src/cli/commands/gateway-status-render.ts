@@ -118,7 +118,7 @@ export function renderGatewayStatus(report: GatewayStatusReport, uptime: (second
       `The service runs but does not answer${cause ? `: most likely ${cause}` : "; see the last error and the logs above"}`,
     );
   }
-  if (service.runtime === "exited" && service.lastExitCode === 78)
+  if ((service.runtime === "exited" || service.runtime === "failed") && service.lastExitCode === 78)
     warnings.push(
       "The gateway exited with a configuration error (78) and is not restarted: fix the config, then openclaw gateway start",
     );
