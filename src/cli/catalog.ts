@@ -27,6 +27,22 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     summary: "Print the gateway's web address with its token in the URL fragment",
   },
   {
+    name: "agent",
+    summary: "Send a message to the agent and print the answer (--json, --local, --session-id)",
+  },
+  {
+    name: "sessions",
+    summary: "List the agent's sessions; sessions show <id> prints a transcript",
+  },
+  {
+    name: "models",
+    summary: "List the configured models and whether their credentials work",
+  },
+  {
+    name: "channels",
+    summary: "Show the messaging channels and their state",
+  },
+  {
     name: "config",
     summary: "Read and change the configuration: get, set, unset, validate, file",
   },

@@ -52,7 +52,12 @@ export class GatewayConnectError extends Error {
   }
 }
 
-type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
+type Pending = {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+  expectFinal: boolean;
+};
 type IncomingFrame = {
   type?: string;
   event?: string;
@@ -192,7 +197,16 @@ export class GatewayClient {
   }
 
   /** Calls a method and resolves with its payload, or rejects with a GatewayCallError. */
-  call<T = unknown>(method: string, params: unknown = {}, timeoutMs = 10_000): Promise<T> {
+  /**
+   * Calls a method and resolves with its payload, or rejects with a GatewayCallError. With `expectFinal`,
+   * an `accepted` first answer is skipped and the second response with the same id is awaited.
+   */
+  call<T = unknown>(
+    method: string,
+    params: unknown = {},
+    timeoutMs = 10_000,
+    options: { expectFinal?: boolean } = {},
+  ): Promise<T> {
     const ws = this.#ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || !this.hello) {
       return Promise.reject(new GatewayConnectError("not connected to the gateway", "closed"));
@@ -203,7 +217,12 @@ export class GatewayClient {
         this.#pending.delete(id);
         reject(new GatewayConnectError(`${method} timed out after ${timeoutMs} ms`, "timeout"));
       }, timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.#pending.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        timer,
+        expectFinal: options.expectFinal === true,
+      });
       ws.send(JSON.stringify({ type: "req", id, method, params }));
     });
   }
@@ -255,6 +274,8 @@ export class GatewayClient {
     if (frame.type === "res") {
       const pending = this.#pending.get(String(frame.id));
       if (!pending) return;
+      if (pending.expectFinal && frame.ok && (frame.payload as { status?: string } | undefined)?.status === "accepted")
+        return;
       this.#pending.delete(String(frame.id));
       clearTimeout(pending.timer);
       if (frame.ok) pending.resolve(frame.payload);

@@ -430,7 +430,26 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     this.#inflight++;
     try {
       const handler = await method();
-      const payload = await handler({ runtime, connection: this, params: frame.params ?? {} });
+      const followUp = (result: Promise<unknown>) => {
+        this.#inflight++;
+        result
+          .then(
+            (payload) => this.#respond(frame.id, { ok: true, payload }),
+            (error: unknown) =>
+              this.#respond(frame.id, {
+                ok: false,
+                error:
+                  error instanceof GatewayError
+                    ? error.toShape()
+                    : { code: ErrorCodes.UNAVAILABLE, message: (error as Error).message },
+              }),
+          )
+          .finally(() => {
+            this.#inflight--;
+            for (const check of this.#inflightDone) check();
+          });
+      };
+      const payload = await handler({ runtime, connection: this, params: frame.params ?? {}, followUp });
       this.#respond(frame.id, { ok: true, payload });
     } catch (error) {
       if (error instanceof GatewayError) {

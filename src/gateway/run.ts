@@ -19,6 +19,7 @@ import { updateConfig } from "../config/update.js";
 import { ensureGatewayToken } from "../config/token.js";
 import { dailyLogPath } from "../logging/files.js";
 import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging/logger.js";
+import { AgentRuns } from "./agent-runs.js";
 import { ClientRegistry } from "./clients.js";
 import { startEventLoopMonitor } from "./health-summary.js";
 import { resolveLimits } from "./limits.js";
@@ -206,6 +207,8 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
       lockoutMs: snapshot.config.gateway?.auth?.rateLimit?.lockoutMs ?? DEFAULT_RATE_LIMIT.lockoutMs,
     }),
     clients: new ClientRegistry({ version: options.version }),
+    // Set right below: the runs need the runtime they belong to.
+    agents: undefined as unknown as AgentRuns,
     snapshot,
     settings,
     bind,
@@ -230,6 +233,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
       return 0;
     },
   };
+  runtime.agents = new AgentRuns(runtime);
   startEventLoopMonitor();
   server = new GatewayServer(runtime);
   try {
@@ -390,6 +394,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     clearTimeout(pendingRestart);
     stopWatching();
     log.info(`stopping (${reason}); draining requests in flight for up to ${limits.drainTimeoutMs} ms`);
+    runtime.agents.abortAll();
     await server.stop("gateway stopping");
     lock.release();
     log.info("stopped");

@@ -38,6 +38,8 @@ export interface GatewayRuntime {
   ready: boolean;
   shuttingDown: boolean;
   reload: ReloadStatus;
+  /** Agent runs. */
+  agents: import("./agent-runs.js").AgentRuns;
   /** Asks for an in-process restart (re-read config, rebind) after the current request is answered. */
   requestRestart(reason: string, delayMs?: number): void;
   /** Re-reads the config file now and applies it (as the file watcher would). */

@@ -37,6 +37,16 @@ export const METHOD_SCOPES: Readonly<Record<string, OperatorScope | null>> = {
   "config.patch": "operator.admin",
   "config.apply": "operator.admin",
   "config.schema": "operator.admin",
+  agent: "operator.write",
+  "agent.wait": "operator.write",
+  "chat.send": "operator.write",
+  "chat.abort": "operator.write",
+  "chat.history": "operator.read",
+  "sessions.list": "operator.read",
+  "sessions.patch": "operator.admin",
+  "sessions.reset": "operator.admin",
+  "sessions.delete": "operator.admin",
+  "channels.status": "operator.read",
 };
 
 /** The scope a method needs; unclassified methods default to admin, as upstream does. */
@@ -60,5 +70,7 @@ export const GATEWAY_EVENTS = [
   "health",
   "shutdown",
   "config.changed",
+  "agent",
+  "chat",
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];

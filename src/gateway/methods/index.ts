@@ -10,6 +10,8 @@ export interface MethodContext {
   readonly runtime: GatewayRuntime;
   readonly connection: ConnectionInfo;
   readonly params: unknown;
+  /** Sends a second response with the same id when `result` settles (the `agent` method's final answer). */
+  readonly followUp: (result: Promise<unknown>) => void;
 }
 
 export type MethodHandler = (ctx: MethodContext) => unknown;
@@ -23,6 +25,7 @@ function lazy(load: () => Promise<{ handlers: Readonly<Record<string, MethodHand
 const system = lazy(() => import("./system.js"));
 const config = lazy(() => import("./config.js"));
 const logs = lazy(() => import("./logs.js"));
+const agent = lazy(() => import("./agent.js"));
 
 /** Every implemented method and its family; `hello-ok.features.methods` is exactly this list. */
 const METHODS: Readonly<Record<string, Family>> = {
@@ -36,6 +39,16 @@ const METHODS: Readonly<Record<string, Family>> = {
   "config.apply": config,
   "config.schema": config,
   "logs.tail": logs,
+  agent,
+  "agent.wait": agent,
+  "chat.send": agent,
+  "chat.history": agent,
+  "chat.abort": agent,
+  "sessions.list": agent,
+  "sessions.patch": agent,
+  "sessions.reset": agent,
+  "sessions.delete": agent,
+  "channels.status": system,
 };
 
 export const METHOD_NAMES: readonly string[] = Object.keys(METHODS);

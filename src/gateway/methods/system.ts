@@ -83,6 +83,22 @@ export const handlers: Record<string, MethodHandler> = {
     parseParams("system-presence", noParams, params);
     return runtime.clients.presence();
   },
+  "channels.status": ({ runtime, params }) => {
+    parseParams("channels.status", v.looseObject({ probe: v.optional(v.boolean()) }), params);
+    const configured = Object.entries(runtime.snapshot.config.channels ?? {});
+    // The channels themselves come later: configured ones are reported as not running yet.
+    return {
+      ok: true,
+      ts: Date.now(),
+      channelOrder: configured.map(([id]) => id),
+      channels: Object.fromEntries(
+        configured.map(([id, c]) => [
+          id,
+          { configured: true, enabled: c.enabled !== false, running: false, state: "not-supported-yet" },
+        ]),
+      ),
+    };
+  },
   "models.list": ({ runtime, params }) => {
     parseParams("models.list", v.looseObject({}), params);
     return { models: configuredModels(runtime), primary: primaryModel(runtime) };

@@ -1,0 +1,310 @@
+/**
+ * One agent run: the user's message goes into the session transcript, the model answers (streaming),
+ * its tool calls run and their results go back, until it stops, a step limit, a timeout or an abort.
+ * Every step is written to the transcript as it happens. Rate-limit, billing and overload errors move
+ * to the next model in the chain, and the transcript records that.
+ * @module
+ */
+import { performance } from "node:perf_hooks";
+import type { Env } from "../config/paths.js";
+import type { OpenClawConfig } from "../config/schema.js";
+import { classifyProviderError, ProviderError } from "../providers/errors.js";
+import { createOpenAICompatibleBackend } from "../providers/openai-compatible.js";
+import { modelChain, ModelConfigError, NO_MODEL_HINT, resolveModel, type ResolvedModel } from "../providers/resolve.js";
+import type { ChatMessage, ModelBackend, ThinkingLevel, ToolCall } from "../providers/types.js";
+import type { SessionStore } from "../sessions/store.js";
+import {
+  appendEntry,
+  createHeader,
+  loadTranscript,
+  messageEntry,
+  rotateIfLarge,
+  type ContentBlock,
+  type MessageEntry,
+} from "../sessions/transcript.js";
+import { runTool, TOOL_SPECS } from "./tools.js";
+import { buildSystemPrompt, ensureWorkspace } from "./workspace.js";
+
+export const DEFAULT_MAX_STEPS = 24;
+export const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
+export const MAX_HISTORY_MESSAGES = 400;
+
+export type AgentEvent =
+  | {
+      stream: "lifecycle";
+      data:
+        | { phase: "start"; startedAt: number }
+        | { phase: "end"; startedAt: number; endedAt: number; aborted: boolean }
+        | { phase: "error"; startedAt: number; endedAt: number; error: string };
+    }
+  | { stream: "assistant"; data: { text: string; delta: string } }
+  | {
+      stream: "tool";
+      data:
+        | { phase: "start"; name: string; toolCallId: string; args: Record<string, unknown> }
+        | { phase: "result"; name: string; toolCallId: string; isError: boolean; result: string };
+    };
+
+export interface AgentRunInput {
+  readonly store: SessionStore;
+  readonly sessionKey: string;
+  readonly message: string;
+  readonly config: OpenClawConfig;
+  readonly env: Env;
+  readonly workspace: string;
+  readonly model?: string | undefined;
+  readonly thinking: ThinkingLevel;
+  readonly timeoutMs: number;
+  readonly maxSteps?: number;
+  readonly signal: AbortSignal;
+  readonly onEvent: (event: AgentEvent) => void;
+}
+
+export interface AgentRunResult {
+  readonly text: string;
+  readonly model: string;
+  readonly usage: { input: number; output: number };
+  readonly stopReason: string;
+  readonly durationMs: number;
+  readonly aborted: boolean;
+  readonly sessionId: string;
+}
+
+const FALLBACK_KINDS = new Set(["rate_limit", "billing", "overloaded", "auth"]);
+
+export function backendFor(resolved: ResolvedModel): ModelBackend {
+  if (resolved.api === "openai-completions" || resolved.api === "ollama")
+    return createOpenAICompatibleBackend(resolved);
+  throw new ModelConfigError(
+    `the ${resolved.api} API (${resolved.ref}) is not supported yet`,
+    "Use an OpenAI-compatible provider (api: openai-completions) for now.",
+  );
+}
+
+function historyToMessages(entries: MessageEntry[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const { message } of entries.slice(-MAX_HISTORY_MESSAGES)) {
+    const text = (message.content as ContentBlock[])
+      .filter((b): b is { type: "text"; text: string } => b.type === "text")
+      .map((b) => b.text)
+      .join("");
+    if (message.role === "user") out.push({ role: "user", content: text });
+    else if (message.role === "assistant") {
+      const toolCalls = (message.content as ContentBlock[])
+        .filter((b): b is Extract<ContentBlock, { type: "toolCall" }> => b.type === "toolCall")
+        .map((b) => ({ id: b.id, name: b.name, arguments: b.arguments }));
+      out.push({ role: "assistant", content: text, ...(toolCalls.length ? { toolCalls } : {}) });
+    } else
+      out.push({ role: "tool", toolCallId: message.toolCallId ?? "", name: message.toolName ?? "", content: text });
+  }
+  // A history that starts with tool results (cut by the bound) would be refused by providers.
+  while (out[0] && out[0].role === "tool") out.shift();
+  return out;
+}
+
+export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
+  const started = performance.now();
+  const startedAt = Date.now();
+  const chain = modelChain(input.config, input.model);
+  if (chain.length === 0) throw new ModelConfigError("no model is configured", NO_MODEL_HINT);
+  const models = chain.map((ref) => resolveModel(ref, input.config, input.env));
+
+  ensureWorkspace(input.workspace);
+  const session = input.store.ensure(input.sessionKey);
+  const file = input.store.transcriptPath(session.sessionId);
+  rotateIfLarge(file);
+  const loaded = loadTranscript(file);
+  if (!loaded.entries.some((e) => e.type === "session"))
+    appendEntry(file, createHeader(session.sessionId, input.workspace));
+  let parentId = loaded.messages.at(-1)?.id ?? null;
+  const write = (message: MessageEntry["message"]) => {
+    const entry = messageEntry(message, parentId);
+    appendEntry(file, entry);
+    parentId = entry.id;
+  };
+
+  const messages: ChatMessage[] = [
+    { role: "system", content: buildSystemPrompt(input.workspace) },
+    ...historyToMessages(loaded.messages),
+    { role: "user", content: input.message },
+  ];
+  write({ role: "user", content: [{ type: "text", text: input.message }], timestamp: Date.now() });
+
+  const timeout = AbortSignal.timeout(input.timeoutMs);
+  const signal = AbortSignal.any([input.signal, timeout]);
+  input.onEvent({ stream: "lifecycle", data: { phase: "start", startedAt } });
+  const usage = { input: 0, output: 0 };
+  let modelIndex = 0;
+  let finalText = "";
+  let stopReason = "stop";
+  const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
+  try {
+    for (let step = 0; step < maxSteps; step++) {
+      const resolved = models[modelIndex]!;
+      let text = "";
+      const calls: ToolCall[] = [];
+      let stepUsage = { input: 0, output: 0 };
+      let reason = "stop";
+      try {
+        for await (const event of backendFor(resolved).stream({
+          model: resolved.model,
+          messages,
+          tools: [...TOOL_SPECS],
+          thinking: input.thinking,
+          signal,
+        })) {
+          if (event.type === "text") {
+            text += event.delta;
+            input.onEvent({ stream: "assistant", data: { text, delta: event.delta } });
+          } else if (event.type === "toolCall") calls.push(event.call);
+          else if (event.type === "usage") stepUsage = { input: event.input, output: event.output };
+          else if (event.type === "done") reason = event.stopReason;
+        }
+      } catch (error) {
+        const failure = classifyProviderError(error, signal);
+        if (failure.kind === "aborted") {
+          write({
+            role: "assistant",
+            content: text ? [{ type: "text", text }] : [],
+            timestamp: Date.now(),
+            provider: resolved.provider,
+            model: resolved.model,
+            api: resolved.api,
+            stopReason: "aborted",
+          });
+          throw failure;
+        }
+        if (FALLBACK_KINDS.has(failure.kind) && modelIndex + 1 < models.length) {
+          appendEntry(file, {
+            type: "model_fallback",
+            id: `fb${Date.now()}`,
+            timestamp: new Date().toISOString(),
+            from: resolved.ref,
+            to: models[modelIndex + 1]!.ref,
+            reason: failure.kind,
+            message: failure.message,
+          });
+          modelIndex++;
+          step--;
+          continue;
+        }
+        write({
+          role: "assistant",
+          content: text ? [{ type: "text", text }] : [],
+          timestamp: Date.now(),
+          provider: resolved.provider,
+          model: resolved.model,
+          api: resolved.api,
+          stopReason: "error",
+          errorMessage: failure.message,
+        });
+        throw failure;
+      }
+      usage.input += stepUsage.input;
+      usage.output += stepUsage.output;
+      const content: ContentBlock[] = [
+        ...(text ? [{ type: "text" as const, text }] : []),
+        ...calls.map((c) => ({ type: "toolCall" as const, id: c.id, name: c.name, arguments: c.arguments })),
+      ];
+      write({
+        role: "assistant",
+        content,
+        timestamp: Date.now(),
+        api: resolved.api,
+        provider: resolved.provider,
+        model: resolved.model,
+        stopReason: calls.length ? "toolUse" : reason,
+        usage: {
+          input: stepUsage.input,
+          output: stepUsage.output,
+          cacheRead: 0,
+          cacheWrite: 0,
+          totalTokens: stepUsage.input + stepUsage.output,
+        },
+      });
+      messages.push({ role: "assistant", content: text, ...(calls.length ? { toolCalls: calls } : {}) });
+      if (text) finalText = text;
+      stopReason = calls.length ? "toolUse" : reason;
+      if (calls.length === 0) break;
+      for (const call of calls) {
+        if (signal.aborted) throw classifyProviderError(new Error("aborted"), signal);
+        input.onEvent({
+          stream: "tool",
+          data: { phase: "start", name: call.name, toolCallId: call.id, args: call.arguments },
+        });
+        const result = await runTool(call.name, call.arguments, { workspace: input.workspace, signal, env: input.env });
+        input.onEvent({
+          stream: "tool",
+          data: {
+            phase: "result",
+            name: call.name,
+            toolCallId: call.id,
+            isError: result.isError,
+            result: result.text.slice(0, 4000),
+          },
+        });
+        write({
+          role: "toolResult",
+          toolCallId: call.id,
+          toolName: call.name,
+          content: [{ type: "text", text: result.text }],
+          isError: result.isError,
+          timestamp: Date.now(),
+        });
+        messages.push({ role: "tool", toolCallId: call.id, name: call.name, content: result.text });
+      }
+      if (step === maxSteps - 1) stopReason = "max_steps";
+    }
+  } catch (error) {
+    const aborted = error instanceof ProviderError && error.kind === "aborted";
+    const endedAt = Date.now();
+    input.store.patch(input.sessionKey, {
+      inputTokens: usage.input,
+      outputTokens: usage.output,
+      totalTokens: usage.input + usage.output,
+      model: models[modelIndex]!.ref,
+    });
+    if (aborted) {
+      input.onEvent({ stream: "lifecycle", data: { phase: "end", startedAt, endedAt, aborted: true } });
+      const timedOut = timeout.aborted && !input.signal.aborted;
+      if (timedOut)
+        throw new ProviderError(
+          "aborted",
+          `the run timed out after ${Math.round(input.timeoutMs / 1000)} s`,
+          "Raise --timeout, or ask for less at once.",
+        );
+      return {
+        text: finalText,
+        model: models[modelIndex]!.ref,
+        usage,
+        stopReason: "aborted",
+        durationMs: Math.round(performance.now() - started),
+        aborted: true,
+        sessionId: session.sessionId,
+      };
+    }
+    input.onEvent({
+      stream: "lifecycle",
+      data: { phase: "error", startedAt, endedAt, error: (error as Error).message },
+    });
+    throw error;
+  }
+  const previous = input.store.get(input.sessionKey);
+  input.store.patch(input.sessionKey, {
+    model: models[modelIndex]!.ref,
+    inputTokens: (previous?.inputTokens ?? 0) + usage.input,
+    outputTokens: (previous?.outputTokens ?? 0) + usage.output,
+    totalTokens: (previous?.totalTokens ?? 0) + usage.input + usage.output,
+    thinkingLevel: input.thinking,
+  });
+  input.onEvent({ stream: "lifecycle", data: { phase: "end", startedAt, endedAt: Date.now(), aborted: false } });
+  return {
+    text: finalText,
+    model: models[modelIndex]!.ref,
+    usage,
+    stopReason,
+    durationMs: Math.round(performance.now() - started),
+    aborted: false,
+    sessionId: session.sessionId,
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * The agent's tools: `read`, `write`, `edit` (paths confined to the workspace) and `exec` (a shell command
+ * in the workspace with a timeout and an output cap). Each returns text and whether it failed.
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import type { ToolSpec } from "../providers/types.js";
+
+export const MAX_READ_BYTES = 256 * 1024;
+export const MAX_OUTPUT_CHARS = 64 * 1024;
+export const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
+
+export interface ToolResult {
+  readonly text: string;
+  readonly isError: boolean;
+}
+
+export interface ToolContext {
+  readonly workspace: string;
+  readonly signal: AbortSignal;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export const TOOL_SPECS: readonly ToolSpec[] = [
+  {
+    name: "read",
+    description: "Read a text file in the workspace.",
+    parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
+  },
+  {
+    name: "write",
+    description: "Write a text file in the workspace (creating folders).",
+    parameters: {
+      type: "object",
+      properties: { path: { type: "string" }, content: { type: "string" } },
+      required: ["path", "content"],
+    },
+  },
+  {
+    name: "edit",
+    description: "Replace an exact piece of text in a workspace file (it must occur once).",
+    parameters: {
+      type: "object",
+      properties: { path: { type: "string" }, oldText: { type: "string" }, newText: { type: "string" } },
+      required: ["path", "oldText", "newText"],
+    },
+  },
+  {
+    name: "exec",
+    description: "Run a shell command in the workspace; returns its output and exit code.",
+    parameters: {
+      type: "object",
+      properties: { command: { type: "string" }, timeoutSeconds: { type: "number" } },
+      required: ["command"],
+    },
+  },
+];
+
+/** Resolves a path inside the workspace, refusing anything that leaves it (symlinks included). */
+export function confine(workspace: string, path: unknown): string {
+  if (typeof path !== "string" || path === "") throw new Error("path must be a non-empty string");
+  const root = realpathSync(workspace);
+  const target = resolve(root, path);
+  // The deepest part that exists is resolved through its symlinks; the rest is appended as written.
+  let existing = target;
+  for (let i = 0; i < 64 && !exists(existing); i++) existing = dirname(existing);
+  const real = join(realpathSync(existing), relative(existing, target));
+  const rel = relative(root, real);
+  if (rel.startsWith("..") || isAbsolute(rel)) throw new Error(`${path} is outside the workspace (${root})`);
+  return real;
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cap(text: string): string {
+  return text.length > MAX_OUTPUT_CHARS
+    ? `${text.slice(0, MAX_OUTPUT_CHARS)}\n… (${text.length - MAX_OUTPUT_CHARS} more characters cut)`
+    : text;
+}
+
+export async function runTool(name: string, args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult> {
+  try {
+    switch (name) {
+      case "read": {
+        const path = confine(ctx.workspace, args.path);
+        const size = statSync(path).size;
+        if (size > MAX_READ_BYTES)
+          return { text: `${args.path} is ${size} bytes; read reads at most ${MAX_READ_BYTES}`, isError: true };
+        return { text: readFileSync(path, "utf8"), isError: false };
+      }
+      case "write": {
+        const path = confine(ctx.workspace, args.path);
+        if (typeof args.content !== "string") throw new Error("content must be a string");
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, args.content);
+        return { text: `wrote ${Buffer.byteLength(args.content)} bytes to ${args.path}`, isError: false };
+      }
+      case "edit": {
+        const path = confine(ctx.workspace, args.path);
+        if (typeof args.oldText !== "string" || typeof args.newText !== "string")
+          throw new Error("oldText and newText must be strings");
+        const text = readFileSync(path, "utf8");
+        const count = text.split(args.oldText).length - 1;
+        if (count !== 1)
+          return { text: `oldText occurs ${count} times in ${args.path}; it must occur exactly once`, isError: true };
+        writeFileSync(path, text.replace(args.oldText, args.newText));
+        return { text: `edited ${args.path}`, isError: false };
+      }
+      case "exec":
+        return await exec(args, ctx);
+      default:
+        return { text: `unknown tool ${name}`, isError: true };
+    }
+  } catch (error) {
+    return { text: (error as Error).message, isError: true };
+  }
+}
+
+function exec(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult> {
+  if (typeof args.command !== "string" || args.command.trim() === "")
+    return Promise.resolve({ text: "command must be a non-empty string", isError: true });
+  const timeoutMs =
+    typeof args.timeoutSeconds === "number" && args.timeoutSeconds > 0
+      ? Math.min(args.timeoutSeconds * 1000, 30 * 60_000)
+      : DEFAULT_EXEC_TIMEOUT_MS;
+  return new Promise((resolvePromise) => {
+    const child = spawn("/bin/sh", ["-c", args.command as string], {
+      cwd: ctx.workspace,
+      env: ctx.env as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    const append = (d: Buffer) => {
+      if (output.length < MAX_OUTPUT_CHARS * 2) output += d.toString();
+    };
+    child.stdout.on("data", append);
+    child.stderr.on("data", append);
+    const kill = () => {
+      try {
+        process.kill(-child.pid!, "SIGKILL"); // the whole process group
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    const timer = setTimeout(() => {
+      output += `\n(timed out after ${timeoutMs / 1000} s)`;
+      kill();
+    }, timeoutMs);
+    ctx.signal.addEventListener("abort", kill, { once: true });
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolvePromise({ text: `could not run: ${error.message}`, isError: true });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener("abort", kill);
+      resolvePromise({ text: `${cap(output)}\n(exit ${code ?? signal})`, isError: code !== 0 });
+    });
+  });
+}

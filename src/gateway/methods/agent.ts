@@ -1,0 +1,281 @@
+/** `agent`, `agent.wait`, `chat.send|history|abort`, `sessions.list|patch|reset|delete`. @module */
+import { existsSync, renameSync } from "node:fs";
+import * as v from "valibot";
+import { THINKING_LEVELS } from "../../config/schema.js";
+import { ErrorCodes, GatewayError, invalidRequest } from "../../protocol/errors.js";
+import { ModelConfigError } from "../../providers/resolve.js";
+import { normalizeSessionKey, SessionStore } from "../../sessions/store.js";
+import { loadTranscript } from "../../sessions/transcript.js";
+import type { AgentRun } from "../agent-runs.js";
+import type { GatewayRuntime } from "../runtime.js";
+import type { MethodContext, MethodHandler } from "./index.js";
+import { parseParams } from "./params.js";
+
+const id = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
+const agentParams = v.looseObject({
+  message: v.pipe(v.string(), v.minLength(1), v.maxLength(1_000_000)),
+  idempotencyKey: id,
+  agentId: v.optional(v.pipe(v.string(), v.regex(/^[\w-]{1,64}$/))),
+  sessionKey: v.optional(v.pipe(v.string(), v.maxLength(512))),
+  sessionId: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  model: v.optional(v.string()),
+  thinking: v.optional(v.picklist(THINKING_LEVELS)),
+  timeout: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(86_400))),
+});
+const chatParams = v.looseObject({
+  sessionKey: v.pipe(v.string(), v.minLength(1), v.maxLength(512)),
+  message: v.pipe(v.string(), v.minLength(1), v.maxLength(1_000_000)),
+  idempotencyKey: id,
+  thinking: v.optional(v.picklist(THINKING_LEVELS)),
+  timeoutMs: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(86_400_000))),
+});
+const MAX_HISTORY_BYTES = 6 * 1024 * 1024;
+
+function agentIdOf(p: { agentId?: string | undefined }): string {
+  return p.agentId ?? "default";
+}
+
+function sessionKeyOf(raw: string | undefined, agentId: string): string {
+  try {
+    return normalizeSessionKey(raw, agentId);
+  } catch (error) {
+    throw invalidRequest((error as Error).message);
+  }
+}
+
+function checkModel(runtime: GatewayRuntime, model?: string): void {
+  const configured = runtime.snapshot.config.agents?.defaults?.model;
+  if (!model && !configured) {
+    const error = new ModelConfigError("no model is configured", "");
+    throw new GatewayError(
+      ErrorCodes.INVALID_REQUEST,
+      `${error.message}: set agents.defaults.model (openclaw config set agents.defaults.model openai/gpt-5.1)`,
+      { details: { code: "MODEL_NOT_CONFIGURED" } },
+    );
+  }
+}
+
+function finalPayload(run: AgentRun): unknown {
+  if (run.status === "ok" && run.result) {
+    return {
+      runId: run.runId,
+      status: "ok",
+      summary: "completed",
+      result: {
+        payloads: [{ text: run.result.text, channelSendMetrics: null }],
+        stats: {
+          durationMs: run.result.durationMs,
+          tokensIn: run.result.usage.input,
+          tokensOut: run.result.usage.output,
+        },
+        meta: { model: run.result.model, sessionId: run.result.sessionId, stopReason: run.result.stopReason },
+      },
+    };
+  }
+  if (run.status === "aborted") return { runId: run.runId, status: "aborted", summary: "aborted" };
+  throw new GatewayError(ErrorCodes.UNAVAILABLE, run.error?.message ?? "the run failed", {
+    details: { runId: run.runId, status: "error", kind: run.error?.kind, hint: run.error?.hint },
+  });
+}
+
+function store(ctx: MethodContext, agentId: string): SessionStore {
+  return new SessionStore(ctx.runtime.paths.agentsDir, agentId);
+}
+
+export const handlers: Record<string, MethodHandler> = {
+  agent: (ctx) => {
+    const p = parseParams("agent", agentParams, ctx.params);
+    checkModel(ctx.runtime, p.model);
+    const agentId = agentIdOf(p);
+    const { run, duplicate } = ctx.runtime.agents.start({
+      runId: p.idempotencyKey,
+      message: p.message,
+      sessionKey: sessionKeyOf(p.sessionKey ?? p.sessionId, agentId),
+      agentId,
+      model: p.model,
+      thinking: p.thinking,
+      timeoutMs: p.timeout ? p.timeout * 1000 : undefined,
+    });
+    ctx.followUp(run.done.then(finalPayload));
+    return {
+      runId: run.runId,
+      status: "accepted",
+      acceptedAt: run.startedAt,
+      ...(duplicate ? { duplicate: true } : {}),
+    };
+  },
+
+  "agent.wait": async (ctx) => {
+    const p = parseParams(
+      "agent.wait",
+      v.looseObject({ runId: id, timeoutMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3_600_000))) }),
+      ctx.params,
+    );
+    const run = ctx.runtime.agents.get(p.runId);
+    if (!run) throw invalidRequest(`unknown runId: ${p.runId}`);
+    const timeout = new Promise<"timeout">((resolve) =>
+      setTimeout(() => resolve("timeout"), p.timeoutMs ?? 30_000).unref(),
+    );
+    const outcome = await Promise.race([run.done, timeout]);
+    if (outcome === "timeout") return { runId: run.runId, status: "timeout", startedAt: run.startedAt };
+    return {
+      runId: run.runId,
+      status: run.status === "ok" ? "ok" : run.status === "aborted" ? "aborted" : "error",
+      startedAt: run.startedAt,
+      endedAt: run.endedAt,
+      ...(run.error ? { error: run.error.message } : {}),
+    };
+  },
+
+  "chat.send": (ctx) => {
+    const p = parseParams("chat.send", chatParams, ctx.params);
+    checkModel(ctx.runtime);
+    const sessionKey = sessionKeyOf(p.sessionKey, "default");
+    if (p.message.trim() === "/stop") {
+      const runIds = ctx.runtime.agents.abort(sessionKey);
+      return { ok: true, aborted: runIds.length > 0, runIds };
+    }
+    const { run, duplicate } = ctx.runtime.agents.start({
+      runId: p.idempotencyKey,
+      message: p.message,
+      sessionKey,
+      agentId: "default",
+      thinking: p.thinking,
+      timeoutMs: p.timeoutMs,
+    });
+    return {
+      runId: run.runId,
+      status: duplicate && (run.status === "running" || run.status === "queued") ? "in_flight" : "started",
+    };
+  },
+
+  "chat.abort": (ctx) => {
+    const p = parseParams(
+      "chat.abort",
+      v.looseObject({ sessionKey: v.pipe(v.string(), v.maxLength(512)), runId: v.optional(id) }),
+      ctx.params,
+    );
+    const sessionKey = sessionKeyOf(p.sessionKey, "default");
+    if (p.runId) {
+      const run = ctx.runtime.agents.get(p.runId);
+      if (run && run.sessionKey !== sessionKey) throw invalidRequest("runId does not match sessionKey");
+    }
+    const runIds = ctx.runtime.agents.abort(sessionKey, p.runId);
+    return { ok: true, aborted: runIds.length > 0, runIds };
+  },
+
+  "chat.history": (ctx) => {
+    const p = parseParams(
+      "chat.history",
+      v.looseObject({
+        sessionKey: v.pipe(v.string(), v.maxLength(512)),
+        limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
+      }),
+      ctx.params,
+    );
+    const sessionKey = sessionKeyOf(p.sessionKey, "default");
+    const sessions = store(ctx, "default");
+    const entry = sessions.get(sessionKey);
+    if (!entry) return { sessionKey, sessionId: null, messages: [], thinkingLevel: null };
+    const loaded = loadTranscript(sessions.transcriptPath(entry.sessionId));
+    const messages: unknown[] = [];
+    let bytes = 0;
+    for (const m of loaded.messages.slice(-(p.limit ?? 200)).toReversed()) {
+      const size = Buffer.byteLength(JSON.stringify(m.message));
+      if (bytes + size > MAX_HISTORY_BYTES) break;
+      bytes += size;
+      messages.unshift(m.message);
+    }
+    return { sessionKey, sessionId: entry.sessionId, messages, thinkingLevel: entry.thinkingLevel ?? null };
+  },
+
+  "sessions.list": (ctx) => {
+    const p = parseParams(
+      "sessions.list",
+      v.looseObject({
+        agentId: v.optional(v.string()),
+        limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000))),
+      }),
+      ctx.params,
+    );
+    const sessions = store(ctx, agentIdOf(p));
+    const rows = sessions.list().slice(0, p.limit ?? 500);
+    return {
+      ts: Date.now(),
+      path: sessions.indexPath,
+      count: rows.length,
+      defaults: { model: ctx.runtime.snapshot.config.agents?.defaults?.model ?? null, contextTokens: null },
+      sessions: rows.map(({ key, entry }) => ({
+        key,
+        kind: "direct",
+        sessionId: entry.sessionId,
+        updatedAt: entry.updatedAt,
+        ...(entry.label ? { label: entry.label } : {}),
+        ...(entry.model ? { model: entry.model } : {}),
+        ...(entry.thinkingLevel ? { thinkingLevel: entry.thinkingLevel } : {}),
+        inputTokens: entry.inputTokens ?? 0,
+        outputTokens: entry.outputTokens ?? 0,
+        totalTokens: entry.totalTokens ?? 0,
+        status: ctx.runtime.agents.activeForSession(key).length ? "running" : "done",
+      })),
+    };
+  },
+
+  "sessions.patch": (ctx) => {
+    const p = parseParams(
+      "sessions.patch",
+      v.looseObject({
+        key: v.pipe(v.string(), v.maxLength(512)),
+        label: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(100)))),
+        thinkingLevel: v.optional(v.nullable(v.picklist(THINKING_LEVELS))),
+        model: v.optional(v.nullable(v.string())),
+      }),
+      ctx.params,
+    );
+    const sessions = store(ctx, "default");
+    const key = sessionKeyOf(p.key, "default");
+    const entry = sessions.ensure(key);
+    const patched = sessions.patch(key, {
+      ...(p.label !== undefined ? { label: p.label ?? undefined } : {}),
+      ...(p.thinkingLevel !== undefined ? { thinkingLevel: p.thinkingLevel ?? undefined } : {}),
+      ...(p.model !== undefined ? { model: p.model ?? undefined } : {}),
+    });
+    return { ok: true, key, entry: patched ?? entry };
+  },
+
+  "sessions.reset": (ctx) => {
+    const p = parseParams("sessions.reset", v.looseObject({ key: v.pipe(v.string(), v.maxLength(512)) }), ctx.params);
+    const key = sessionKeyOf(p.key, "default");
+    if (ctx.runtime.agents.activeForSession(key).length)
+      throw new GatewayError(ErrorCodes.UNAVAILABLE, "a run is active in this session; abort it first (chat.abort)", {
+        retryable: true,
+      });
+    const sessions = store(ctx, "default");
+    const entry = sessions.get(key);
+    // Reset keeps the old transcript (renamed), never deletes a conversation.
+    if (entry && existsSync(sessions.transcriptPath(entry.sessionId)))
+      renameSync(
+        sessions.transcriptPath(entry.sessionId),
+        sessions.transcriptPath(`${entry.sessionId}.reset-${Date.now()}`),
+      );
+    sessions.remove(key);
+    return { ok: true, key, entry: sessions.ensure(key) };
+  },
+
+  "sessions.delete": (ctx) => {
+    const p = parseParams("sessions.delete", v.looseObject({ key: v.pipe(v.string(), v.maxLength(512)) }), ctx.params);
+    const key = sessionKeyOf(p.key, "default");
+    if (ctx.runtime.agents.activeForSession(key).length)
+      throw new GatewayError(ErrorCodes.UNAVAILABLE, "a run is active in this session; abort it first (chat.abort)", {
+        retryable: true,
+      });
+    const sessions = store(ctx, "default");
+    const removed = sessions.remove(key);
+    if (removed && existsSync(sessions.transcriptPath(removed.sessionId)))
+      renameSync(
+        sessions.transcriptPath(removed.sessionId),
+        sessions.transcriptPath(`${removed.sessionId}.deleted-${Date.now()}`),
+      );
+    return { ok: true, key, deleted: removed !== undefined, sessionId: removed?.sessionId ?? null };
+  },
+};

@@ -1,0 +1,44 @@
+/** What the agent loop and every model backend exchange. @module */
+
+export interface ToolSpec {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the arguments. */
+  readonly parameters: Record<string, unknown>;
+}
+
+export interface ToolCall {
+  readonly id: string;
+  readonly name: string;
+  readonly arguments: Record<string, unknown>;
+}
+
+export type ChatMessage =
+  | { role: "system"; content: string }
+  | { role: "user"; content: string }
+  | { role: "assistant"; content: string; toolCalls?: ToolCall[] }
+  | { role: "tool"; toolCallId: string; name: string; content: string };
+
+export type ThinkingLevel = "off" | "minimal" | "low" | "medium" | "high" | "xhigh";
+
+export interface ChatRequest {
+  readonly model: string;
+  readonly messages: ChatMessage[];
+  readonly tools: ToolSpec[];
+  readonly thinking: ThinkingLevel;
+  readonly signal: AbortSignal;
+  readonly maxTokens?: number;
+}
+
+export type StreamEvent =
+  | { type: "text"; delta: string }
+  | { type: "thinking"; delta: string }
+  | { type: "toolCall"; call: ToolCall }
+  | { type: "usage"; input: number; output: number }
+  | { type: "done"; stopReason: "stop" | "length" | "toolUse" };
+
+export interface ModelBackend {
+  readonly api: string;
+  readonly provider: string;
+  stream(request: ChatRequest): AsyncIterable<StreamEvent>;
+}
