@@ -134,6 +134,9 @@ export function explainFailure(error: unknown, target: GatewayTarget): { reason:
     }
     if (error.code === "FORBIDDEN")
       return { kind: "forbidden", reason: error.message, hint: "This credential lacks the scope for that method." };
+    // A failed agent run carries the provider's next step.
+    const hint = (error.details as { hint?: unknown } | undefined)?.hint;
+    if (typeof hint === "string" && hint) return { kind: "call", reason: error.message, hint };
     return {
       kind: "call",
       reason: `${error.code}: ${error.message}`,

@@ -27,6 +27,16 @@ const METHODS = [
   "config.apply",
   "config.schema",
   "logs.tail",
+  "agent",
+  "agent.wait",
+  "chat.send",
+  "chat.history",
+  "chat.abort",
+  "sessions.list",
+  "sessions.patch",
+  "sessions.reset",
+  "sessions.delete",
+  "channels.status",
 ];
 
 /** Connects raw and returns the socket after the challenge arrived. */
@@ -72,6 +82,8 @@ test("the server speaks first with connect.challenge, then answers connect with 
     "health",
     "shutdown",
     "config.changed",
+    "agent",
+    "chat",
   ]);
   assert.deepEqual(hello.policy, { maxPayload: 26214400, maxBufferedBytes: 52428800, tickIntervalMs: 300 });
   assert.deepEqual(hello.auth, { method: "token", role: "operator", scopes: ["operator.admin"] });
