@@ -23,6 +23,7 @@ import {
   type MessageEntry,
 } from "../sessions/transcript.js";
 import { runTool, TOOL_SPECS } from "./tools.js";
+import { DEFAULT_FETCH_MAX_BYTES, type WebSettings } from "./web-tools.js";
 import { buildSystemPrompt, ensureWorkspace } from "./workspace.js";
 
 export const DEFAULT_MAX_STEPS = 24;
@@ -71,6 +72,23 @@ export interface AgentRunResult {
 }
 
 const FALLBACK_KINDS = new Set(["rate_limit", "billing", "overloaded", "auth"]);
+
+/** The web tools' bounds and credentials from `tools.web` and the environment. */
+export function webSettings(config: OpenClawConfig, env: Env): WebSettings {
+  const web = config.tools?.web;
+  return {
+    fetch: {
+      allowPrivateNetwork: web?.fetch?.allowPrivateNetwork === true,
+      maxBytes: web?.fetch?.maxBytes ?? DEFAULT_FETCH_MAX_BYTES,
+      timeoutMs: (web?.fetch?.timeoutSeconds ?? 20) * 1000,
+    },
+    search: {
+      apiKey: web?.search?.apiKey ?? env.BRAVE_API_KEY,
+      baseUrl: web?.search?.baseUrl ?? "https://api.search.brave.com",
+      count: web?.search?.count ?? 5,
+    },
+  };
+}
 
 export function backendFor(resolved: ResolvedModel): ModelBackend {
   if (resolved.api === "openai-completions" || resolved.api === "ollama")
@@ -232,7 +250,12 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
           stream: "tool",
           data: { phase: "start", name: call.name, toolCallId: call.id, args: call.arguments },
         });
-        const result = await runTool(call.name, call.arguments, { workspace: input.workspace, signal, env: input.env });
+        const result = await runTool(call.name, call.arguments, {
+          workspace: input.workspace,
+          signal,
+          env: input.env,
+          web: webSettings(input.config, input.env),
+        });
         input.onEvent({
           stream: "tool",
           data: {

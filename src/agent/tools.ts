@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { ToolSpec } from "../providers/types.js";
+import { webFetch, webSearch, type WebSettings } from "./web-tools.js";
 
 export const MAX_READ_BYTES = 256 * 1024;
 export const MAX_OUTPUT_CHARS = 64 * 1024;
@@ -21,6 +22,7 @@ export interface ToolContext {
   readonly workspace: string;
   readonly signal: AbortSignal;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly web: WebSettings;
 }
 
 export const TOOL_SPECS: readonly ToolSpec[] = [
@@ -55,6 +57,16 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
       properties: { command: { type: "string" }, timeoutSeconds: { type: "number" } },
       required: ["command"],
     },
+  },
+  {
+    name: "web_fetch",
+    description: "Fetch a web page or file over http(s) and return its text.",
+    parameters: { type: "object", properties: { url: { type: "string" } }, required: ["url"] },
+  },
+  {
+    name: "web_search",
+    description: "Search the web; returns titles, URLs and snippets.",
+    parameters: { type: "object", properties: { query: { type: "string" } }, required: ["query"] },
   },
 ];
 
@@ -117,6 +129,10 @@ export async function runTool(name: string, args: Record<string, unknown>, ctx: 
       }
       case "exec":
         return await exec(args, ctx);
+      case "web_fetch":
+        return await webFetch(args, ctx.web, ctx.signal);
+      case "web_search":
+        return await webSearch(args, ctx.web, ctx.signal);
       default:
         return { text: `unknown tool ${name}`, isError: true };
     }

@@ -145,7 +145,7 @@ test("OpenClaw's own onboarded config loads, its extra keys reported as ignored"
     "models.catalogRefresh",
     "plugins",
     "telemetry",
-    "tools",
+    "tools.profile",
     "update",
     "wizard",
   ]);

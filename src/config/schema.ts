@@ -150,6 +150,20 @@ export const configSchema = v.partial(
       redactSensitive: v.picklist(["off", "tools"]),
     }),
     env: v.optional(v.looseObject({ vars: v.optional(v.record(v.string(), v.string())) })),
+    tools: section({
+      web: section({
+        fetch: section({
+          allowPrivateNetwork: v.boolean(),
+          maxBytes: int(1024, 20 * 1024 * 1024),
+          timeoutSeconds: int(1, 300),
+        }),
+        search: section({
+          apiKey: secret,
+          baseUrl: httpUrl,
+          count: int(1, 20),
+        }),
+      }),
+    }),
   }),
 );
 
