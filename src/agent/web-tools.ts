@@ -106,11 +106,12 @@ export async function webFetch(
       break;
     }
     if (!response) return { text: "too many redirects", isError: true };
-    const reader = response.body?.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
     let truncated = false;
-    while (reader) {
+    const reader = response.body?.getReader();
+    for (;;) {
+      if (!reader) break;
       const { done, value } = await reader.read();
       if (done) break;
       size += value.length;
