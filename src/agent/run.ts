@@ -8,6 +8,7 @@
 import { performance } from "node:perf_hooks";
 import type { Env } from "../config/paths.js";
 import type { OpenClawConfig } from "../config/schema.js";
+import { coolDown, cooldownFor, credentialsFor, isCoolingDown } from "../providers/auth-profiles.js";
 import { classifyProviderError, ProviderError } from "../providers/errors.js";
 import { createOpenAICompatibleBackend } from "../providers/openai-compatible.js";
 import { modelChain, ModelConfigError, NO_MODEL_HINT, resolveModel, type ResolvedModel } from "../providers/resolve.js";
@@ -59,6 +60,8 @@ export interface AgentRunInput {
   readonly maxSteps?: number;
   readonly signal: AbortSignal;
   readonly onEvent: (event: AgentEvent) => void;
+  /** `<state>/credentials`, for auth profiles. */
+  readonly credentialsDir?: string | undefined;
 }
 
 export interface AgentRunResult {
@@ -125,7 +128,20 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const startedAt = Date.now();
   const chain = modelChain(input.config, input.model);
   if (chain.length === 0) throw new ModelConfigError("no model is configured", NO_MODEL_HINT);
-  const models = chain.map((ref) => resolveModel(ref, input.config, input.env));
+  // Every model of the chain with each of its credentials, skipping keys that are cooling down.
+  const attempts = chain
+    .map((ref) => resolveModel(ref, input.config, input.env))
+    .flatMap((resolved) =>
+      credentialsFor({
+        provider: resolved.provider,
+        configKey: resolved.configKey,
+        envName: resolved.envName,
+        env: input.env,
+        credentialsDir: input.credentialsDir,
+      }).map((credential) => ({ resolved: { ...resolved, apiKey: credential.apiKey }, credential })),
+    );
+  const usable = attempts.filter((a) => !isCoolingDown(a.resolved.provider, a.credential));
+  const models = usable.length ? usable : attempts;
 
   ensureWorkspace(input.workspace);
   const session = input.store.ensure(input.sessionKey);
@@ -158,7 +174,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
   try {
     for (let step = 0; step < maxSteps; step++) {
-      const resolved = models[modelIndex]!;
+      const { resolved, credential } = models[modelIndex]!;
       let text = "";
       const calls: ToolCall[] = [];
       let stepUsage = { input: 0, output: 0 };
@@ -192,13 +208,18 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
           });
           throw failure;
         }
+        if (FALLBACK_KINDS.has(failure.kind))
+          coolDown(resolved.provider, credential, cooldownFor(failure.kind, failure.retryAfterMs));
         if (FALLBACK_KINDS.has(failure.kind) && modelIndex + 1 < models.length) {
+          const next = models[modelIndex + 1]!;
           appendEntry(file, {
             type: "model_fallback",
             id: `fb${Date.now()}`,
             timestamp: new Date().toISOString(),
             from: resolved.ref,
-            to: models[modelIndex + 1]!.ref,
+            to: next.resolved.ref,
+            fromCredential: credential.id,
+            toCredential: next.credential.id,
             reason: failure.kind,
             message: failure.message,
           });
@@ -285,7 +306,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
       inputTokens: usage.input,
       outputTokens: usage.output,
       totalTokens: usage.input + usage.output,
-      model: models[modelIndex]!.ref,
+      model: models[modelIndex]!.resolved.ref,
     });
     if (aborted) {
       input.onEvent({ stream: "lifecycle", data: { phase: "end", startedAt, endedAt, aborted: true } });
@@ -298,7 +319,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
         );
       return {
         text: finalText,
-        model: models[modelIndex]!.ref,
+        model: models[modelIndex]!.resolved.ref,
         usage,
         stopReason: "aborted",
         durationMs: Math.round(performance.now() - started),
@@ -314,7 +335,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   }
   const previous = input.store.get(input.sessionKey);
   input.store.patch(input.sessionKey, {
-    model: models[modelIndex]!.ref,
+    model: models[modelIndex]!.resolved.ref,
     inputTokens: (previous?.inputTokens ?? 0) + usage.input,
     outputTokens: (previous?.outputTokens ?? 0) + usage.output,
     totalTokens: (previous?.totalTokens ?? 0) + usage.input + usage.output,
@@ -323,7 +344,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   input.onEvent({ stream: "lifecycle", data: { phase: "end", startedAt, endedAt: Date.now(), aborted: false } });
   return {
     text: finalText,
-    model: models[modelIndex]!.ref,
+    model: models[modelIndex]!.resolved.ref,
     usage,
     stopReason,
     durationMs: Math.round(performance.now() - started),

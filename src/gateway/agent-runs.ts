@@ -156,6 +156,7 @@ export class AgentRuns {
         timeoutMs: input.timeoutMs ?? 600_000,
         signal: run.controller.signal,
         onEvent,
+        credentialsDir: runtime.paths.credentialsDir,
       });
       if (pendingText !== undefined) flushDelta(pendingText, pendingText.slice(sentText.length));
       run.result = result;

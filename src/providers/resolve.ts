@@ -16,6 +16,10 @@ export interface ResolvedModel {
   readonly apiKey?: string | undefined;
   /** Where the key came from, never the key: `config`, `OPENAI_API_KEY`, or `none`. */
   readonly keySource: string;
+  /** The environment variable that may hold the key. */
+  readonly envName: string;
+  /** The key set in the config, if any (auth profiles and the environment come after it). */
+  readonly configKey?: string | undefined;
 }
 
 const BUILTIN: Record<string, { baseUrl: string; api: string; env?: string }> = {
@@ -79,5 +83,7 @@ export function resolveModel(ref: string, config: OpenClawConfig, env: Env): Res
     baseUrl,
     apiKey,
     keySource: configured?.apiKey ? "config" : env[envName] ? envName : "none",
+    envName,
+    configKey: configured?.apiKey,
   };
 }

@@ -166,6 +166,39 @@ test("rate limit and billing errors fall back to the next model, and the transcr
   );
 });
 
+test("auth profiles: a key without quota cools down and the next profile answers", async () => {
+  await withGateway(
+    async (gw) => {
+      const credentials = join(gw.stateDir, "credentials");
+      mkdirSync(credentials, { recursive: true, mode: 0o700 });
+      writeFileSync(
+        join(credentials, "auth-profiles.json"),
+        JSON.stringify({
+          profiles: {
+            "fake:one": { provider: "fake", apiKey: "exhausted" },
+            "fake:two": { provider: "fake", apiKey: "good" },
+          },
+          order: { fake: ["fake:one", "fake:two"] },
+        }),
+        { mode: 0o600 },
+      );
+      const r = await gw.home.run(["agent", "--message", "Reply with: second key", "--json"], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        (JSON.parse(r.stdout) as { result: { payloads: { text: string }[] } }).result.payloads[0]!.text,
+        "second key",
+      );
+      const transcript = readFileSync(join(gw.stateDir, "agents", "default", "sessions", "main.jsonl"), "utf8");
+      assert.match(
+        transcript,
+        /"fromCredential":"profile:fake:one","toCredential":"profile:fake:two","reason":"billing"/,
+      );
+      assert.doesNotMatch(transcript, /exhausted|"good"/, "keys never reach the transcript");
+    },
+    { models: { providers: { fake: { baseUrl: model.url, api: "openai-completions" } } } },
+  );
+});
+
 test("a gateway killed with -9 mid-run loses nothing written before; the session continues", async () => {
   const port = await freePort();
   const gw = await startGateway({ port, config: configFor(port) });

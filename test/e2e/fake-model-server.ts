@@ -40,7 +40,12 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
     const lastUser = request.messages.toReversed().find((m) => m.role === "user")?.content ?? "";
     const afterTool = request.messages.at(-1)?.role === "tool";
     // A provider mounted under /limited/ is always rate-limited (for fallback tests).
-    const status = req.url.includes("/limited/") ? ["", "429"] : /\[status:(\d{3})\]/.exec(lastUser);
+    // The key "exhausted" has no quota left (for auth-profile rotation tests).
+    const status = req.url.includes("/limited/")
+      ? ["", "429"]
+      : req.headers.authorization === "Bearer exhausted"
+        ? ["", "402"]
+        : /\[status:(\d{3})\]/.exec(lastUser);
     if (status) {
       const code = Number(status[1]);
       const error =

@@ -141,6 +141,7 @@ async function runLocal(ctx: CliContext, opts: AgentOptions, timeoutS: number): 
       thinking: (opts.thinking as ThinkingLevel | undefined) ?? snapshot.config.agents?.defaults?.thinking ?? "low",
       timeoutMs: timeoutS * 1000,
       signal: controller.signal,
+      credentialsDir: ctx.paths.credentialsDir,
       onEvent: (event) => {
         if (!opts.json && event.stream === "assistant") {
           ctx.stdout.write(event.data.delta);
