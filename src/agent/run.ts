@@ -194,6 +194,8 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
           else if (event.type === "usage") stepUsage = { input: event.input, output: event.output };
           else if (event.type === "done") reason = event.stopReason;
         }
+        // Some SDK streams end quietly when aborted instead of throwing.
+        if (signal.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
       } catch (error) {
         const failure = classifyProviderError(error, signal);
         if (failure.kind === "aborted") {

@@ -114,6 +114,7 @@ test("provider failures are classified with the next step; no model fails fast w
       ["[status:429]", /HTTP 429.*\n.*rate-limiting/],
       ["[status:529]", /HTTP 529.*\n.*overloaded/],
       ["[cut]", /could not be reached|terminated|network/i],
+      ["[malformed]", /failed/i],
     ];
     for (const [marker, expected] of cases) {
       const r = await run("agent", "--message", `go ${marker}`);
@@ -135,6 +136,41 @@ test("provider failures are classified with the next step; no model fails fast w
     await home.stop();
     home.home.cleanup();
   }
+});
+
+test("a slow stream is aborted by the user: chat.abort ends it, the partial answer is kept", async () => {
+  await withGateway(async (gw) => {
+    const client = await gw.client();
+    const events: { state?: string; runId?: string }[] = [];
+    client.onEvent((e) => e.event === "chat" && events.push(e.payload as { state?: string }));
+    const final = client.call<{ status: string }>(
+      "agent",
+      { message: "story [slow]", idempotencyKey: "run-slow", sessionKey: "main" },
+      30_000,
+      { expectFinal: true },
+    );
+    const deadline = Date.now() + 10_000;
+    while (!events.some((e) => e.state === "delta") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const aborted = (await client.call("chat.abort", { sessionKey: "main", runId: "run-slow" })) as {
+      aborted: boolean;
+      runIds: string[];
+    };
+    assert.deepEqual(aborted, { ok: true, aborted: true, runIds: ["run-slow"] });
+    assert.equal((await final).status, "aborted");
+    assert.ok(events.some((e) => e.state === "aborted"));
+    const transcript = readFileSync(join(gw.stateDir, "agents", "default", "sessions", "main.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    const last = JSON.parse(transcript.at(-1)!) as { message: { stopReason: string; content: { text: string }[] } };
+    assert.equal(last.message.stopReason, "aborted");
+    assert.match(last.message.content[0]!.text, /^word0 /);
+    const again = (await client.call("agent", { message: "story [slow]", idempotencyKey: "run-slow" }, 5000)) as {
+      duplicate?: boolean;
+    };
+    assert.equal(again.duplicate, true, "the same idempotency key returns the same run");
+    await client.close();
+  });
 });
 
 test("rate limit and billing errors fall back to the next model, and the transcript says so", async () => {
