@@ -41,6 +41,8 @@ export interface StartRun {
 export class AgentRuns {
   readonly #runs = new Map<string, AgentRun>();
   readonly #sessionQueues = new Map<string, Promise<unknown>>();
+  /** One store per agent: its index is read once, not at every turn. */
+  readonly #stores = new Map<string, SessionStore>();
   readonly #runtime: GatewayRuntime;
 
   constructor(runtime: GatewayRuntime) {
@@ -100,7 +102,8 @@ export class AgentRuns {
 
   async #execute(run: AgentRun, input: StartRun): Promise<AgentRun> {
     const runtime = this.#runtime;
-    const store = new SessionStore(runtime.paths.agentsDir, input.agentId);
+    let store = this.#stores.get(input.agentId);
+    if (!store) this.#stores.set(input.agentId, (store = new SessionStore(runtime.paths.agentsDir, input.agentId)));
     run.status = "running";
     let agentSeq = 0;
     let chatSeq = 0;

@@ -39,18 +39,28 @@ function toOpenAI(message: ChatMessage): Record<string, unknown> {
   }
 }
 
+type Client = InstanceType<typeof import("openai").default>;
+const clients = new Map<string, Client>();
+
+/** One SDK client per base URL and key (each holds a connection pool), at most 32. */
+async function clientFor(baseURL: string, apiKey: string): Promise<Client> {
+  const key = `${baseURL}\0${apiKey}`;
+  let client = clients.get(key);
+  if (!client) {
+    const { default: OpenAI } = await import("openai");
+    client = new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: 10 * 60 * 1000 });
+    if (clients.size >= 32) clients.delete(clients.keys().next().value!);
+    clients.set(key, client);
+  }
+  return client;
+}
+
 export function createOpenAICompatibleBackend(resolved: ResolvedModel): ModelBackend {
   return {
     api: "openai-completions",
     provider: resolved.provider,
     async *stream(request: ChatRequest): AsyncIterable<StreamEvent> {
-      const { default: OpenAI } = await import("openai");
-      const client = new OpenAI({
-        apiKey: resolved.apiKey ?? "not-needed",
-        baseURL: resolved.baseUrl,
-        maxRetries: 0,
-        timeout: 10 * 60 * 1000,
-      });
+      const client = await clientFor(resolved.baseUrl, resolved.apiKey ?? "not-needed");
       const partial = new Map<number, { id: string; name: string; args: string }>();
       let stopReason: "stop" | "length" | "toolUse" = "stop";
       try {

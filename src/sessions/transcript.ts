@@ -73,10 +73,15 @@ export interface LoadedTranscript {
 
 /** Appends one entry as one line with a single write, then flushes it to disk. */
 export function appendEntry(file: string, entry: TranscriptEntry): void {
+  appendEntries(file, [entry]);
+}
+
+/** Appends entries with a single write and one flush (each is still a whole line). */
+export function appendEntries(file: string, entries: readonly TranscriptEntry[]): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const fd = openSync(file, "a", 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(entry)}\n`);
+    writeSync(fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
