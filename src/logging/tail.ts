@@ -27,7 +27,7 @@ function readRange(path: string, start: number, length: number): Buffer {
  */
 export function readLastLines(
   files: readonly string[],
-  options: { limit: number; maxBytes?: number; keep?: (line: string) => boolean },
+  options: { limit: number; maxBytes?: number; keep?: (line: string) => boolean; endOfLast?: number },
 ): string[] {
   let budget = options.maxBytes ?? DEFAULT_TAIL_MAX_BYTES;
   const keep = options.keep ?? (() => true);
@@ -40,6 +40,8 @@ export function readLastLines(
     } catch {
       continue;
     }
+    // A follower starts where this read ends: never read past that point of the newest file.
+    if (i === files.length - 1 && options.endOfLast !== undefined) size = Math.min(size, options.endOfLast);
     const length = Math.min(size, budget);
     budget -= length;
     const lines = readRange(path, size - length, length)
@@ -60,12 +62,14 @@ export interface FollowOptions {
   readonly signal: AbortSignal;
   /** Start at the end of the file as it is now (true) or at its beginning. */
   readonly fromEnd: boolean;
+  /** Start at this byte offset of the current file (overrides fromEnd). */
+  readonly startOffset?: number;
 }
 
 /** Polls the log file and calls `onLine` for each new complete line until the signal aborts. */
 export async function followLog(options: FollowOptions): Promise<void> {
   let path = options.currentFile();
-  let offset = options.fromEnd ? sizeOf(path) : 0;
+  let offset = options.startOffset ?? (options.fromEnd ? sizeOf(path) : 0);
   let pending = "";
 
   const drain = (file: string): void => {

@@ -91,11 +91,17 @@ test("logs --follow prints lines as they are appended", async () => {
     while (!out.includes(needle) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     assert.ok(out.includes(needle), `waiting for ${needle}, got: ${out}`);
   };
-  await waitFor("just now");
-  appendFileSync(file, record(new Date(), "info", "fresh line"));
-  await waitFor("fresh line");
-  const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  child.kill("SIGTERM");
+  try {
+    await waitFor("just now");
+    appendFileSync(file, record(new Date(), "info", "fresh line"));
+    await waitFor("fresh line");
+  } finally {
+    if (child.exitCode === null) child.kill("SIGTERM");
+  }
+  const closed =
+    child.exitCode !== null
+      ? Promise.resolve(child.exitCode)
+      : new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   assert.equal(await closed, 0);
 });
 

@@ -1,4 +1,5 @@
 /** `openclaw logs`: the local JSON-lines log files (the gateway-backed form comes with the gateway). @module */
+import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { readConfigSnapshot } from "../../config/load.js";
 import { dailyLogPath, listDailyLogs } from "../../logging/files.js";
@@ -93,7 +94,17 @@ async function logsCommand(ctx: CliContext, opts: LogsOptions): Promise<number> 
     ctx.warn(`No log files in ${ctx.paths.logsDir} yet. The gateway writes them while it runs.`);
     return EXIT.ok;
   }
-  for (const line of readLastLines(files, { limit, maxBytes, keep })) show(line);
+  // Where --follow starts is fixed before the first read, so a line written in between is neither lost nor shown twice.
+  const followFrom = fixedPath ?? dailyLogPath(ctx.paths.logsDir, ctx.now());
+  const startOffset = sizeOf(followFrom);
+  const lastIsFollowed = files.at(-1) === followFrom;
+  for (const line of readLastLines(files, {
+    limit,
+    maxBytes,
+    keep,
+    ...(lastIsFollowed ? { endOfLast: startOffset } : {}),
+  }))
+    show(line);
   if (!opts.follow) return EXIT.ok;
 
   const controller = new AbortController();
@@ -106,6 +117,7 @@ async function logsCommand(ctx: CliContext, opts: LogsOptions): Promise<number> 
       intervalMs: interval,
       signal: controller.signal,
       fromEnd: true,
+      startOffset,
       onLine: (line) => {
         if (keep(line)) show(line);
       },
@@ -169,6 +181,14 @@ async function tailThroughGateway(
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
     await client.close();
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
 
