@@ -198,7 +198,8 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
         if (signal.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
       } catch (error) {
         const failure = classifyProviderError(error, signal);
-        if (failure.kind === "aborted") {
+        // Whatever the model said before it stopped is kept, marked with why it stopped.
+        const writeStopped = (why: "aborted" | "error") =>
           write({
             role: "assistant",
             content: text ? [{ type: "text", text }] : [],
@@ -206,8 +207,11 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
             provider: resolved.provider,
             model: resolved.model,
             api: resolved.api,
-            stopReason: "aborted",
+            stopReason: why,
+            ...(why === "error" ? { errorMessage: failure.message } : {}),
           });
+        if (failure.kind === "aborted") {
+          writeStopped("aborted");
           throw failure;
         }
         if (FALLBACK_KINDS.has(failure.kind))
@@ -229,16 +233,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
           step--;
           continue;
         }
-        write({
-          role: "assistant",
-          content: text ? [{ type: "text", text }] : [],
-          timestamp: Date.now(),
-          provider: resolved.provider,
-          model: resolved.model,
-          api: resolved.api,
-          stopReason: "error",
-          errorMessage: failure.message,
-        });
+        writeStopped("error");
         throw failure;
       }
       usage.input += stepUsage.input;
