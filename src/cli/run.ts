@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { loadEnvFiles } from "../config/env-file.js";
 import { formatMode, isOpenToOthers, modeOf } from "../config/fs-safe.js";
-import { ConfigError } from "../config/issues.js";
-import { ConfigEditError } from "../config/edit.js";
+// ConfigEditError lives beside ConfigError: importing edit.ts here would load jsonc-parser for every command.
+import { ConfigEditError, ConfigError } from "../config/issues.js";
 import { KeyPathError } from "../config/key-path.js";
 import { ProfileError, resolveProfile, resolveStatePaths } from "../config/paths.js";
 import { closest } from "../config/suggest.js";

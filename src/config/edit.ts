@@ -8,6 +8,7 @@
 import JSON5 from "json5";
 import { applyEdits, modify, parse as parseJsonc, type ParseError } from "jsonc-parser";
 import { type KeySegment, getAtPath } from "./key-path.js";
+import { ConfigEditError } from "./issues.js";
 import { isPlainObject } from "./upstream-keys.js";
 
 export interface ConfigEdit {
@@ -23,10 +24,6 @@ export interface EditResult {
   readonly preservedFormatting: boolean;
   /** Paths whose value actually changed. */
   readonly changed: readonly KeySegment[][];
-}
-
-export class ConfigEditError extends Error {
-  override name = "ConfigEditError";
 }
 
 /** Applies edits to the file text (null for a new file) and returns the new text and document. */

@@ -24,6 +24,11 @@ export interface ConfigIssue {
   readonly suggestion?: string;
 }
 
+/** An edit that cannot apply to the file as it is (a key inside a value, an index past a list's end). */
+export class ConfigEditError extends Error {
+  override name = "ConfigEditError";
+}
+
 /** A configuration that cannot be used; the CLI maps it to exit code 78. */
 export class ConfigError extends Error {
   override name = "ConfigError";

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ConfigEdit } from "./edit.js";
-import { ConfigEditError } from "./edit.js";
+import { ConfigEditError } from "./issues.js";
 import { getAtPath, type KeySegment } from "./key-path.js";
 import { formatKeyPath } from "./load.js";
 import { isSecretPath, REDACTED } from "./secrets.js";

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import JSON5 from "json5";
-import { editConfigText, ConfigEditError } from "./edit.js";
+import { editConfigText } from "./edit.js";
+import { ConfigEditError } from "./issues.js";
 import { ConfigError } from "./issues.js";
 import { updateConfig } from "./update.js";
 

@@ -1,8 +1,8 @@
 /** `config.get|set|patch|apply|schema`: the file with secrets masked, and guarded writes. @module */
 import * as v from "valibot";
 import JSON5 from "json5";
-import { editConfigText, ConfigEditError } from "../../config/edit.js";
-import { formatIssueLine } from "../../config/issues.js";
+import { editConfigText } from "../../config/edit.js";
+import { ConfigEditError, formatIssueLine } from "../../config/issues.js";
 import { evaluateDocument, readConfigSnapshot, type ConfigSnapshot } from "../../config/load.js";
 import { containsRedacted, mergePatchToEdits, redactRawText, restoreRedacted } from "../../config/remote-edit.js";
 import { configSchema } from "../../config/schema.js";
