@@ -10,9 +10,10 @@ import type { Env } from "../config/paths.js";
 import type { OpenClawConfig } from "../config/schema.js";
 import { coolDown, cooldownFor, credentialsFor, isCoolingDown } from "../providers/auth-profiles.js";
 import { classifyProviderError, ProviderError } from "../providers/errors.js";
+import { createAnthropicBackend } from "../providers/anthropic-messages.js";
 import { createOpenAICompatibleBackend } from "../providers/openai-compatible.js";
 import { modelChain, ModelConfigError, NO_MODEL_HINT, resolveModel, type ResolvedModel } from "../providers/resolve.js";
-import type { ChatMessage, ModelBackend, ThinkingLevel, ToolCall } from "../providers/types.js";
+import type { ChatMessage, ModelBackend, ThinkingBlock, ThinkingLevel, ToolCall } from "../providers/types.js";
 import type { SessionStore } from "../sessions/store.js";
 import {
   appendEntry,
@@ -40,6 +41,7 @@ export type AgentEvent =
         | { phase: "error"; startedAt: number; endedAt: number; error: string };
     }
   | { stream: "assistant"; data: { text: string; delta: string } }
+  | { stream: "thinking"; data: { text: string; delta: string } }
   | {
       stream: "tool";
       data:
@@ -96,9 +98,10 @@ export function webSettings(config: OpenClawConfig, env: Env): WebSettings {
 export function backendFor(resolved: ResolvedModel): ModelBackend {
   if (resolved.api === "openai-completions" || resolved.api === "ollama")
     return createOpenAICompatibleBackend(resolved);
+  if (resolved.api === "anthropic-messages") return createAnthropicBackend(resolved);
   throw new ModelConfigError(
-    `the ${resolved.api} API (${resolved.ref}) is not supported yet`,
-    "Use an OpenAI-compatible provider (api: openai-completions) for now.",
+    `the ${resolved.api} API (${resolved.ref}) is not supported`,
+    `Set models.providers.${resolved.provider}.api to openai-completions or anthropic-messages.`,
   );
 }
 
@@ -111,10 +114,19 @@ function historyToMessages(entries: MessageEntry[]): ChatMessage[] {
       .join("");
     if (message.role === "user") out.push({ role: "user", content: text });
     else if (message.role === "assistant") {
-      const toolCalls = (message.content as ContentBlock[])
+      const blocks = message.content as ContentBlock[];
+      const toolCalls = blocks
         .filter((b): b is Extract<ContentBlock, { type: "toolCall" }> => b.type === "toolCall")
         .map((b) => ({ id: b.id, name: b.name, arguments: b.arguments }));
-      out.push({ role: "assistant", content: text, ...(toolCalls.length ? { toolCalls } : {}) });
+      const thinking = blocks
+        .filter((b): b is Extract<ContentBlock, { type: "thinking" }> => b.type === "thinking")
+        .map((b) => ({ text: b.thinking, signature: b.thinkingSignature }));
+      out.push({
+        role: "assistant",
+        content: text,
+        ...(toolCalls.length ? { toolCalls } : {}),
+        ...(thinking.length ? { thinking } : {}),
+      });
     } else
       out.push({ role: "tool", toolCallId: message.toolCallId ?? "", name: message.toolName ?? "", content: text });
   }
@@ -176,6 +188,8 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     for (let step = 0; step < maxSteps; step++) {
       const { resolved, credential } = models[modelIndex]!;
       let text = "";
+      let thought = "";
+      const thinking: ThinkingBlock[] = [];
       const calls: ToolCall[] = [];
       let stepUsage = { input: 0, output: 0 };
       let reason = "stop";
@@ -190,6 +204,12 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
           if (event.type === "text") {
             text += event.delta;
             input.onEvent({ stream: "assistant", data: { text, delta: event.delta } });
+          } else if (event.type === "thinking") {
+            thought += event.delta;
+            input.onEvent({ stream: "thinking", data: { text: thought, delta: event.delta } });
+          } else if (event.type === "thinkingEnd") {
+            thinking.push({ text: thought, signature: event.signature });
+            thought = "";
           } else if (event.type === "toolCall") calls.push(event.call);
           else if (event.type === "usage") stepUsage = { input: event.input, output: event.output };
           else if (event.type === "done") reason = event.stopReason;
@@ -238,7 +258,14 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
       }
       usage.input += stepUsage.input;
       usage.output += stepUsage.output;
+      // OpenAI-style reasoning has no end marker: what is left over is one unsigned block.
+      if (thought) thinking.push({ text: thought });
       const content: ContentBlock[] = [
+        ...thinking.map((t) => ({
+          type: "thinking" as const,
+          thinking: t.text,
+          ...(t.signature ? { thinkingSignature: t.signature } : {}),
+        })),
         ...(text ? [{ type: "text" as const, text }] : []),
         ...calls.map((c) => ({ type: "toolCall" as const, id: c.id, name: c.name, arguments: c.arguments })),
       ];
@@ -258,7 +285,12 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
           totalTokens: stepUsage.input + stepUsage.output,
         },
       });
-      messages.push({ role: "assistant", content: text, ...(calls.length ? { toolCalls: calls } : {}) });
+      messages.push({
+        role: "assistant",
+        content: text,
+        ...(calls.length ? { toolCalls: calls } : {}),
+        ...(thinking.length ? { thinking } : {}),
+      });
       if (text) finalText = text;
       stopReason = calls.length ? "toolUse" : reason;
       if (calls.length === 0) break;

@@ -135,7 +135,7 @@ export class AgentRuns {
           data: event.data,
           sessionKey: run.sessionKey,
         },
-        { dropIfSlow: event.stream === "assistant" },
+        { dropIfSlow: event.stream === "assistant" || event.stream === "thinking" },
       );
       if (event.stream === "assistant") {
         // Deltas to chat clients are throttled; each carries the full text so far and the new part.

@@ -65,9 +65,10 @@ export function classifyProviderError(error: unknown, signal?: AbortSignal): Pro
   const status = e?.status;
   const text = message.toLowerCase();
   let kind: ProviderErrorKind = "unknown";
-  if (status === 401 || status === 403) kind = "auth";
+  // Anthropic names the error type in the body, which is all there is for an error sent mid-stream.
+  if (status === 401 || status === 403 || /authentication_error|permission_error/.test(text)) kind = "auth";
   else if (status === 402 || /insufficient[_ ]quota|billing|credit balance/.test(text)) kind = "billing";
-  else if (status === 429) kind = "rate_limit";
+  else if (status === 429 || /rate_limit_error/.test(text)) kind = "rate_limit";
   else if (status === 529 || status === 503 || /overloaded/.test(text)) kind = "overloaded";
   else if (status === 400 && /context|too long|maximum.*tokens/.test(text)) kind = "context_length";
   else if (

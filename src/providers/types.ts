@@ -13,10 +13,16 @@ export interface ToolCall {
   readonly arguments: Record<string, unknown>;
 }
 
+/** Reasoning the model showed; Anthropic needs it back, signature and all, to continue a tool loop. */
+export interface ThinkingBlock {
+  readonly text: string;
+  readonly signature?: string | undefined;
+}
+
 export type ChatMessage =
   | { role: "system"; content: string }
   | { role: "user"; content: string }
-  | { role: "assistant"; content: string; toolCalls?: ToolCall[] }
+  | { role: "assistant"; content: string; toolCalls?: ToolCall[]; thinking?: ThinkingBlock[] }
   | { role: "tool"; toolCallId: string; name: string; content: string };
 
 export type ThinkingLevel = "off" | "minimal" | "low" | "medium" | "high" | "xhigh";
@@ -33,6 +39,8 @@ export interface ChatRequest {
 export type StreamEvent =
   | { type: "text"; delta: string }
   | { type: "thinking"; delta: string }
+  /** The end of one thinking block, with the provider's signature when it gives one. */
+  | { type: "thinkingEnd"; signature?: string | undefined }
   | { type: "toolCall"; call: ToolCall }
   | { type: "usage"; input: number; output: number }
   | { type: "done"; stopReason: "stop" | "length" | "toolUse" };

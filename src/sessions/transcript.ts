@@ -26,7 +26,7 @@ export const MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024;
 
 export type ContentBlock =
   | { type: "text"; text: string }
-  | { type: "thinking"; thinking: string }
+  | { type: "thinking"; thinking: string; thinkingSignature?: string }
   | { type: "toolCall"; id: string; name: string; arguments: Record<string, unknown> };
 
 export interface TranscriptMessage {

@@ -49,6 +49,10 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
                 `${message.role === "toolResult" ? `[${message.toolName} result]` : `${message.role}:`} ${block.text}`,
               );
             else if (block.type === "toolCall") ctx.print(`[tool ${block.name}] ${JSON.stringify(block.arguments)}`);
+            else if (block.type === "thinking")
+              ctx.print(
+                `[thinking] ${block.thinking.length > 200 ? `${block.thinking.slice(0, 200)}…` : block.thinking}`,
+              );
           }
         }
         if (repaired.tornBytes || repaired.abortedToolCalls)
