@@ -13,9 +13,38 @@ export interface Credential {
   readonly apiKey: string | undefined;
 }
 
+/** A profile as OpenClaw writes it: `api_key` (`key`), `token` (`token`, `expires?`) or `oauth` (`access`, `expires`). */
+export interface AuthProfile {
+  provider?: string;
+  type?: string;
+  apiKey?: string;
+  key?: string;
+  token?: string;
+  access?: string;
+  /** Milliseconds since the epoch. */
+  expires?: number;
+}
+
 interface ProfilesFile {
-  profiles?: Record<string, { provider?: string; apiKey?: string; type?: string }>;
+  profiles?: Record<string, AuthProfile>;
   order?: Record<string, string[]>;
+}
+
+export interface ProfileState {
+  readonly name: string;
+  readonly provider: string;
+  readonly type: string;
+  readonly credential: Credential;
+  readonly state: "valid" | "missing" | "expired";
+}
+
+function secretOf(profile: AuthProfile | undefined): string | undefined {
+  const secret = profile?.apiKey ?? profile?.key ?? profile?.token ?? profile?.access;
+  return typeof secret === "string" && secret ? secret : undefined;
+}
+
+function isExpired(profile: AuthProfile | undefined, now: number): boolean {
+  return typeof profile?.expires === "number" && profile.expires > 0 && profile.expires <= now;
 }
 
 export const MAX_PROFILES_BYTES = 1024 * 1024;
@@ -35,7 +64,28 @@ export function readAuthProfiles(credentialsDir: string): ProfilesFile {
   }
 }
 
-/** The keys for a provider, in the order they are tried. */
+/** Every profile for a provider (or all), in the order they are tried, with whether it can be used. */
+export function profileStates(credentialsDir: string, provider?: string, now = Date.now()): ProfileState[] {
+  const file = readAuthProfiles(credentialsDir);
+  const profiles = file.profiles ?? {};
+  const providerOf = (name: string) => profiles[name]?.provider ?? name.split(":")[0] ?? "";
+  const names = provider
+    ? (file.order?.[provider] ?? Object.keys(profiles).filter((n) => providerOf(n) === provider))
+    : Object.keys(profiles);
+  return names.map((name) => {
+    const profile = profiles[name];
+    const secret = secretOf(profile);
+    return {
+      name,
+      provider: providerOf(name),
+      type: profile?.type ?? "api_key",
+      credential: { id: `profile:${name}`, apiKey: secret },
+      state: !secret ? "missing" : isExpired(profile, now) ? "expired" : "valid",
+    };
+  });
+}
+
+/** The keys for a provider, in the order they are tried (expired tokens are left out). */
 export function credentialsFor(input: {
   provider: string;
   configKey?: string | undefined;
@@ -45,18 +95,9 @@ export function credentialsFor(input: {
 }): Credential[] {
   const out: Credential[] = [];
   if (input.configKey) out.push({ id: "config", apiKey: input.configKey });
-  if (input.credentialsDir) {
-    const file = readAuthProfiles(input.credentialsDir);
-    const names =
-      file.order?.[input.provider] ??
-      Object.keys(file.profiles ?? {}).filter(
-        (n) => file.profiles?.[n]?.provider === input.provider || n.startsWith(`${input.provider}:`),
-      );
-    for (const name of names) {
-      const key = file.profiles?.[name]?.apiKey;
-      if (key) out.push({ id: `profile:${name}`, apiKey: key });
-    }
-  }
+  if (input.credentialsDir)
+    for (const profile of profileStates(input.credentialsDir, input.provider))
+      if (profile.state === "valid") out.push(profile.credential);
   if (input.env[input.envName]) out.push({ id: `env:${input.envName}`, apiKey: input.env[input.envName] });
   if (out.length === 0) out.push({ id: "none", apiKey: undefined });
   return out;

@@ -6,7 +6,7 @@
  * `reasoning_content`); `[status:N]` fails with HTTP N (429 with retry-after); `[cut]` drops the stream
  * midway; `[malformed]` sends a broken chunk; `[midstream-error]` sends an Anthropic `error` event after
  * some text; `[slow]` streams for 10 s. Requests under `/limited/` always get 429; the key `exhausted`
- * always gets 402.
+ * always gets 402, the key `revoked` 401.
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
 
@@ -52,6 +52,7 @@ function decide(url: string, apiKey: string, messages: Message[]): Scenario {
   const afterTool = messages.at(-1) !== undefined && isToolResult(messages.at(-1)!);
   if (url.includes("/limited/")) return { kind: "error", status: 429 };
   if (apiKey === "exhausted") return { kind: "error", status: 402 };
+  if (apiKey === "revoked") return { kind: "error", status: 401 };
   const status = /\[status:(\d{3})\]/.exec(lastUser);
   if (status) return { kind: "error", status: Number(status[1]) };
   const thinking = lastUser.includes("[think]") ? "Let me think about this carefully." : undefined;
@@ -228,10 +229,8 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       tools: (request.tools as unknown[]) ?? [],
       body: request,
     });
-    const apiKey =
-      api === "anthropic"
-        ? String(req.headers["x-api-key"] ?? "")
-        : String(req.headers.authorization ?? "").replace(/^Bearer /, "");
+    // Anthropic's SDK has sent the key as `x-api-key` and, lately, as a bearer token: both are read.
+    const apiKey = String(req.headers["x-api-key"] ?? req.headers.authorization ?? "").replace(/^Bearer /, "");
     const scenario = decide(req.url!, apiKey, request.messages);
     if (scenario.kind === "error") return sendError(res, api, scenario.status);
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" });

@@ -2,7 +2,8 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load.js";
 import { classifyProviderError } from "../../providers/errors.js";
-import { modelChain, resolveModel } from "../../providers/resolve.js";
+import { credentialsFor, profileStates } from "../../providers/auth-profiles.js";
+import { modelChain, resolveModel, type ResolvedModel } from "../../providers/resolve.js";
 import type { CliContext } from "../command.js";
 import { EXIT } from "../errors.js";
 
@@ -20,35 +21,52 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
         ),
       ]),
     ];
-    const rows = [];
+    const rows: Record<string, unknown>[] = [];
+    const probeWith = new Map<string, ResolvedModel>(); // one model per provider, to probe its profiles with
     for (const ref of refs) {
       let row: Record<string, unknown>;
       try {
         const resolved = resolveModel(ref, config, ctx.env);
         const local = KEYLESS.has(resolved.provider) || /^https?:\/\/(127\.|localhost|\[::1\])/.test(resolved.baseUrl);
+        const credentials = credentialsFor({ ...resolved, credentialsDir: ctx.paths.credentialsDir, env: ctx.env });
+        const usable = credentials.find((c) => c.apiKey);
+        const expired = profileStates(ctx.paths.credentialsDir, resolved.provider).some((p) => p.state === "expired");
         row = {
           ref,
           provider: resolved.provider,
           baseUrl: resolved.baseUrl,
           api: resolved.api,
-          keySource: resolved.keySource,
-          status: resolved.apiKey || local ? "valid" : "missing",
+          keySource: usable?.id ?? "none",
+          status: usable || local ? "valid" : expired ? "expired" : "missing",
         };
-        if (opts.probe && row.status === "valid") row.status = await probe(resolved);
+        if (!probeWith.has(resolved.provider)) probeWith.set(resolved.provider, resolved);
+        if (opts.probe && row.status === "valid") row.status = await probe({ ...resolved, apiKey: usable?.apiKey });
       } catch (error) {
         row = { ref, status: "invalid", error: (error as Error).message };
       }
       rows.push(row);
     }
+    // Every auth profile, whether or not a configured model uses its provider.
+    const profiles: Record<string, unknown>[] = [];
+    for (const profile of profileStates(ctx.paths.credentialsDir)) {
+      let status: string = profile.state;
+      const model = probeWith.get(profile.provider);
+      if (opts.probe && status === "valid" && model)
+        status = await probe({ ...model, apiKey: profile.credential.apiKey });
+      profiles.push({ name: profile.name, provider: profile.provider, type: profile.type, status });
+    }
     const primary = modelChain(config)[0] ?? null;
-    if (opts.json) ctx.printJson({ primary, models: rows });
-    else if (rows.length === 0)
+    if (opts.json) ctx.printJson({ primary, models: rows, profiles });
+    else if (rows.length === 0 && profiles.length === 0)
       ctx.print("No models configured. Set one: openclaw config set agents.defaults.model openai/gpt-5.1");
-    else
+    else {
       for (const r of rows)
         ctx.print(
           `${r.ref === primary ? "*" : " "} ${String(r.ref).padEnd(40)} ${String(r.status).padEnd(12)} key: ${r.keySource ?? "-"}`,
         );
+      if (profiles.length) ctx.print("\nAuth profiles (credentials/auth-profiles.json):");
+      for (const p of profiles) ctx.print(`  ${String(p.name).padEnd(39)} ${String(p.status).padEnd(12)} ${p.type}`);
+    }
     done(EXIT.ok);
   };
   models.command("list").description("List the configured models").option("--json", "print as JSON").action(show);
@@ -60,7 +78,8 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     .action(show);
 }
 
-async function probe(resolved: ReturnType<typeof resolveModel>): Promise<string> {
+/** A minimal live call: `valid`, or what the provider's refusal means (`invalid`, `billing`, `rate-limited`, …). */
+async function probe(resolved: ResolvedModel): Promise<string> {
   const { backendFor } = await import("../../agent/run.js");
   try {
     const stream = backendFor(resolved).stream({
