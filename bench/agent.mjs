@@ -1,6 +1,6 @@
 // Agent turn overhead: one turn through the gateway (agent method, transcript writes, events) against
 // the same streamed completion fetched directly from the model server, in the same run, on loopback.
-// Usage: npm run bench:agent [-- --runs 100]
+// Usage: npm run bench:agent [-- --runs 300]
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "dist", "entry.cjs");
 if (!existsSync(bin)) throw new Error("dist/entry.cjs is missing: run npm run build first");
 const runsArg = process.argv.indexOf("--runs");
-const RUNS = Math.min(1000, Math.max(20, runsArg > 0 ? Number(process.argv[runsArg + 1]) : 100));
+const RUNS = Math.min(1000, Math.max(20, runsArg > 0 ? Number(process.argv[runsArg + 1]) : 300));
 
 // The model server: a fixed short streamed answer in the OpenAI format.
 const chunk = (delta, finish = null) =>
@@ -109,7 +109,7 @@ const time = async (fn, i) => {
   await fn(i);
   return Number(process.hrtime.bigint() - t) / 1e6;
 };
-for (let i = 0; i < 10; i++) {
+for (let i = 0; i < 30; i++) {
   await direct();
   await viaGateway(`warm${i}`);
 }
@@ -129,7 +129,7 @@ const q = (xs, p) => xs.toSorted((x, y) => x - y)[Math.min(xs.length - 1, Math.f
 const added50 = q(b, 0.5) - q(a, 0.5);
 const added99 = q(b, 0.99) - q(a, 0.99);
 const table = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.versions.node}, ${RUNS} turns each, interleaved. Each gateway turn is a fresh session: session index and transcript writes (each entry fsynced), system prompt from the workspace, events, one model call.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.versions.node}, ${RUNS} turns each, interleaved. Each gateway turn is a fresh session: transcript lines (one write each, flushed to disk with the assistant message), session index (written behind the reply), system prompt from the workspace, events, one model call.`,
   "",
   "| path | p50 (ms) | p99 (ms) |",
   "|---|---:|---:|",

@@ -16,6 +16,7 @@ import { modelChain, ModelConfigError, NO_MODEL_HINT, resolveModel, type Resolve
 import type { ChatMessage, ModelBackend, ThinkingBlock, ThinkingLevel, ToolCall } from "../providers/types.js";
 import type { SessionStore } from "../sessions/store.js";
 import {
+  appendEntries,
   appendEntry,
   createHeader,
   loadTranscript,
@@ -160,12 +161,16 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const file = input.store.transcriptPath(session.sessionId);
   rotateIfLarge(file);
   const loaded = loadTranscript(file);
-  if (!loaded.entries.some((e) => e.type === "session"))
-    appendEntry(file, createHeader(session.sessionId, input.workspace));
   let parentId = loaded.messages.at(-1)?.id ?? null;
-  const write = (message: MessageEntry["message"]) => {
+  // Every entry is one write (a killed process loses nothing); the file is flushed to disk with each
+  // assistant message, i.e. once per model step, and with a stopped turn.
+  const write = (message: MessageEntry["message"], sync = message.role === "assistant") => {
     const entry = messageEntry(message, parentId);
-    appendEntry(file, entry);
+    const header = loaded.entries.some((e) => e.type === "session")
+      ? []
+      : [createHeader(session.sessionId, input.workspace, input.sessionKey)];
+    appendEntries(file, [...header, entry], sync);
+    if (header.length) loaded.entries.push(...header);
     parentId = entry.id;
   };
 
@@ -184,6 +189,21 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   let finalText = "";
   let stopReason = "stop";
   const maxSteps = input.maxSteps ?? DEFAULT_MAX_STEPS;
+  // The session's running totals, once per turn however it ends; not flushed (see SessionStore.patch).
+  const recordUsage = () => {
+    const previous = input.store.get(input.sessionKey);
+    input.store.patch(
+      input.sessionKey,
+      {
+        model: models[modelIndex]!.resolved.ref,
+        inputTokens: (previous?.inputTokens ?? 0) + usage.input,
+        outputTokens: (previous?.outputTokens ?? 0) + usage.output,
+        totalTokens: (previous?.totalTokens ?? 0) + usage.input + usage.output,
+        thinkingLevel: input.thinking,
+      },
+      false,
+    );
+  };
   try {
     for (let step = 0; step < maxSteps; step++) {
       const { resolved, credential } = models[modelIndex]!;
@@ -238,17 +258,21 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
           coolDown(resolved.provider, credential, cooldownFor(failure.kind, failure.retryAfterMs));
         if (FALLBACK_KINDS.has(failure.kind) && modelIndex + 1 < models.length) {
           const next = models[modelIndex + 1]!;
-          appendEntry(file, {
-            type: "model_fallback",
-            id: `fb${Date.now()}`,
-            timestamp: new Date().toISOString(),
-            from: resolved.ref,
-            to: next.resolved.ref,
-            fromCredential: credential.id,
-            toCredential: next.credential.id,
-            reason: failure.kind,
-            message: failure.message,
-          });
+          appendEntry(
+            file,
+            {
+              type: "model_fallback",
+              id: `fb${Date.now()}`,
+              timestamp: new Date().toISOString(),
+              from: resolved.ref,
+              to: next.resolved.ref,
+              fromCredential: credential.id,
+              toCredential: next.credential.id,
+              reason: failure.kind,
+              message: failure.message,
+            },
+            false,
+          );
           modelIndex++;
           step--;
           continue;
@@ -331,12 +355,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   } catch (error) {
     const aborted = error instanceof ProviderError && error.kind === "aborted";
     const endedAt = Date.now();
-    input.store.patch(input.sessionKey, {
-      inputTokens: usage.input,
-      outputTokens: usage.output,
-      totalTokens: usage.input + usage.output,
-      model: models[modelIndex]!.resolved.ref,
-    });
+    recordUsage();
     if (aborted) {
       input.onEvent({ stream: "lifecycle", data: { phase: "end", startedAt, endedAt, aborted: true } });
       const timedOut = timeout.aborted && !input.signal.aborted;
@@ -362,14 +381,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     });
     throw error;
   }
-  const previous = input.store.get(input.sessionKey);
-  input.store.patch(input.sessionKey, {
-    model: models[modelIndex]!.resolved.ref,
-    inputTokens: (previous?.inputTokens ?? 0) + usage.input,
-    outputTokens: (previous?.outputTokens ?? 0) + usage.output,
-    totalTokens: (previous?.totalTokens ?? 0) + usage.input + usage.output,
-    thinkingLevel: input.thinking,
-  });
+  recordUsage();
   input.onEvent({ stream: "lifecycle", data: { phase: "end", startedAt, endedAt: Date.now(), aborted: false } });
   return {
     text: finalText,

@@ -52,8 +52,15 @@ export function isNotFound(error: unknown): boolean {
 /**
  * Replaces `path` with `data` so that a reader sees either the old or the new content, never a mix:
  * write a temporary file in the same directory, fsync it, rename it over the target, fsync the directory.
+ * `durable: false` leaves out both fsyncs: still atomic against a killed process, but a power cut may bring
+ * back the previous content; for data that is cheap to lose (counters, timestamps) and written often.
  */
-export function atomicWriteFile(path: string, data: string | Uint8Array, mode = SECRET_FILE_MODE): void {
+export function atomicWriteFile(
+  path: string,
+  data: string | Uint8Array,
+  mode = SECRET_FILE_MODE,
+  durable = true,
+): void {
   const dir = dirname(path);
   ensurePrivateDir(dir);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
@@ -62,7 +69,7 @@ export function atomicWriteFile(path: string, data: string | Uint8Array, mode = 
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     unlinkSync(tmp);
@@ -81,7 +88,7 @@ export function atomicWriteFile(path: string, data: string | Uint8Array, mode = 
     }
     throw error;
   }
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
 }
 
 /** Removes temporary files that an earlier atomic write of `path` left behind when it was killed. */

@@ -58,6 +58,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   role: Role = "operator";
   scopes: string[] = [];
   authMethod = "none";
+  #corked = false;
   #state: "handshake" | "open" | "closed" = "handshake";
   #wasAuthenticated = false;
   #closeNotified = false;
@@ -208,6 +209,15 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       this.close(CloseCodes.POLICY_VIOLATION, "slow consumer");
       this.#ws.terminate(); // the close frame would wait behind the data it cannot drain
       return;
+    }
+    // Frames sent in one tick (a delta, its chat event, a response) leave in one write.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
     }
     this.#ws.send(text);
   }

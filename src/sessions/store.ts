@@ -1,13 +1,17 @@
 /**
  * The session index, `<agents>/<agentId>/sessions/sessions.json`: session key → id, timestamps, model,
  * token counts. Written atomically with a backup; a corrupt index is restored from the backup and set
- * aside, never emptied.
+ * aside, never emptied. The transcripts are the truth and the index is derived from them: a transcript
+ * whose entry is missing (a crash before the index was written, a lost write) is found by its header's
+ * session key and put back when the index is loaded.
  * @module
  */
 import { randomUUID } from "node:crypto";
-import { copyFileSync, existsSync, readFileSync, renameSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { atomicWriteFile } from "../config/fs-safe.js";
+import { readHeader } from "./transcript.js";
 
 export interface SessionEntry {
   sessionId: string;
@@ -24,6 +28,11 @@ export interface SessionEntry {
 
 export const MAIN_SESSION = "main";
 
+/** Stores with a write-behind pending, flushed when the process exits. */
+const pendingStores = new Set<SessionStore>();
+let exitHooked = false;
+const WRITE_BEHIND_INTERVAL_MS = 100;
+
 /** `agent:<id>:main`, `main` and `agent:<id>:<name>` all name sessions of one agent by their last part. */
 export function normalizeSessionKey(key: string | undefined, agentId: string): string {
   if (!key) return MAIN_SESSION;
@@ -38,6 +47,9 @@ export class SessionStore {
   readonly dir: string;
   readonly indexPath: string;
   #index: Record<string, SessionEntry> | undefined;
+  #dirty = false;
+  #scheduled: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  #lastWrite = -Infinity;
 
   constructor(
     agentsDir: string,
@@ -55,19 +67,48 @@ export class SessionStore {
   index(): Record<string, SessionEntry> {
     if (this.#index) return this.#index;
     const read = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Record<string, SessionEntry>;
-    if (!existsSync(this.indexPath)) return (this.#index = {});
-    try {
-      this.#index = read(this.indexPath);
-    } catch {
-      renameSync(this.indexPath, `${this.indexPath}.corrupt-${Date.now()}`);
+    let repaired = false;
+    if (!existsSync(this.indexPath)) this.#index = {};
+    else
       try {
-        this.#index = read(`${this.indexPath}.bak`);
+        this.#index = read(this.indexPath);
       } catch {
-        this.#index = {};
+        renameSync(this.indexPath, `${this.indexPath}.corrupt-${Date.now()}`);
+        try {
+          this.#index = read(`${this.indexPath}.bak`);
+        } catch {
+          this.#index = {};
+        }
+        repaired = true;
       }
-      this.#save();
-    }
+    if (repaired) this.#save();
+    // Adopted entries are written with the next change: a reader (the CLI) never writes the index.
+    this.#adoptOrphans(this.#index!);
     return this.#index!;
+  }
+
+  /** Puts back the entries of live transcripts (`<id>.jsonl`, not archives) that the index lacks. */
+  #adoptOrphans(index: Record<string, SessionEntry>): number {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return 0;
+    }
+    const known = new Set(Object.values(index).map((e) => e.sessionId));
+    let adopted = 0;
+    for (const name of names) {
+      const id = /^([^.]+)\.jsonl$/.exec(name)?.[1];
+      if (!id || known.has(id)) continue;
+      const file = join(this.dir, name);
+      const header = readHeader(file);
+      const key = header?.sessionKey ?? (id === MAIN_SESSION ? MAIN_SESSION : undefined);
+      if (!key || index[key]) continue;
+      const updatedAt = statSync(file).mtimeMs;
+      index[key] = { sessionId: id, createdAt: Date.parse(header?.timestamp ?? "") || updatedAt, updatedAt };
+      adopted++;
+    }
+    return adopted;
   }
 
   get(key: string): SessionEntry | undefined {
@@ -85,15 +126,22 @@ export class SessionStore {
       updatedAt: now,
     };
     this.index()[key] = entry;
-    this.#save();
+    // Written with the turn's end (patch) or at exit, not now: the turn is waiting. Should the entry be
+    // lost, the transcript's header brings it back (#adoptOrphans).
+    this.#markDirty();
     return entry;
   }
 
-  patch(key: string, patch: Partial<SessionEntry>): SessionEntry | undefined {
+  /**
+   * `durable: false` for what changes with every turn (counters, model, timestamps): written behind,
+   * once the current work of the event loop is done (so after the reply is sent), and not flushed to disk.
+   */
+  patch(key: string, patch: Partial<SessionEntry>, durable = true): SessionEntry | undefined {
     const entry = this.get(key);
     if (!entry) return undefined;
     Object.assign(entry, patch, { updatedAt: Date.now() });
-    this.#save();
+    if (durable) this.#save();
+    else this.#saveSoon();
     return entry;
   }
 
@@ -111,8 +159,50 @@ export class SessionStore {
       .toSorted((a, b) => b.entry.updatedAt - a.entry.updatedAt);
   }
 
-  #save(): void {
+  /** Writes a pending write-behind now (also done for every store when the process exits). */
+  flush(): void {
+    if (this.#dirty) this.#save(false);
+  }
+
+  #markDirty(): void {
+    this.#dirty = true;
+    pendingStores.add(this);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once("exit", () => {
+        for (const store of pendingStores) store.flush();
+      });
+    }
+  }
+
+  #saveSoon(): void {
+    this.#markDirty();
+    if (this.#scheduled) return;
+    const write = () => {
+      this.#scheduled = undefined;
+      try {
+        this.flush();
+      } catch (error) {
+        // Still dirty: the next change or the exit tries again. A full disk must not crash the gateway.
+        process.emitWarning(`could not write ${this.indexPath}: ${(error as Error).message}`);
+      }
+    };
+    // Right after the current work when the index is quiet; under a stream of turns, one write per
+    // interval, so rewriting a large index does not slow every turn.
+    const wait = this.#lastWrite + WRITE_BEHIND_INTERVAL_MS - performance.now();
+    // The timer does not hold the process open: the exit hook writes what is pending.
+    this.#scheduled = wait > 0 ? setTimeout(write, wait).unref() : setImmediate(write);
+  }
+
+  /**
+   * Always atomic (a reader sees the old or the new index). Durable writes are also flushed to disk;
+   * the others may be undone by a power cut, which costs the last counters, never a session.
+   */
+  #save(durable = true): void {
     if (existsSync(this.indexPath)) copyFileSync(this.indexPath, `${this.indexPath}.bak`);
-    atomicWriteFile(this.indexPath, `${JSON.stringify(this.#index ?? {}, null, 2)}\n`);
+    atomicWriteFile(this.indexPath, `${JSON.stringify(this.#index ?? {}, null, 2)}\n`, undefined, durable);
+    this.#dirty = false;
+    this.#lastWrite = performance.now();
+    pendingStores.delete(this);
   }
 }

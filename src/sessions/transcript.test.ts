@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { SessionStore } from "./store.js";
-import { appendEntry, createHeader, loadTranscript, messageEntry, rotateIfLarge } from "./transcript.js";
+import { appendEntries, appendEntry, createHeader, loadTranscript, messageEntry, rotateIfLarge } from "./transcript.js";
 
 const dir = mkdtempSync(join(tmpdir(), "oc-sessions-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,10 +83,61 @@ test("the session index survives corruption through its backup, and is never lef
   const store = new SessionStore(agents, "default");
   store.ensure("main");
   store.patch("main", { label: "first" });
-  const saved = readFileSync(store.indexPath, "utf8");
+  store.patch("main", { label: "second" });
+  assert.match(readFileSync(`${store.indexPath}.bak`, "utf8"), /"label": "first"/);
   writeFileSync(store.indexPath, "{ torn");
   const reopened = new SessionStore(agents, "default");
-  assert.equal(reopened.get("main")?.sessionId, "main");
-  assert.ok(readFileSync(reopened.indexPath, "utf8").length > 2);
-  assert.ok(saved.includes("first"));
+  assert.equal(reopened.get("main")?.label, "first", "restored from the backup");
+  assert.match(readFileSync(reopened.indexPath, "utf8"), /"label": "first"/, "and written back at once");
+  assert.ok(readdirSync(join(agents, "default", "sessions")).some((name) => name.startsWith("sessions.json.corrupt-")));
+});
+
+test("transcripts the index lacks are put back from their headers; a reader never writes the index", () => {
+  const agents = join(dir, "agents-orphans");
+  const sessions = join(agents, "default", "sessions");
+  appendEntries(join(sessions, "abc-123.jsonl"), [createHeader("abc-123", dir, "work")]);
+  appendEntries(join(sessions, "main.jsonl"), [createHeader("main", dir)]);
+  appendEntries(join(sessions, "old.reset-1.jsonl"), [createHeader("old", dir, "gone")]);
+  const store = new SessionStore(agents, "default");
+  assert.deepEqual(
+    store
+      .list()
+      .map((r) => r.key)
+      .toSorted(),
+    ["main", "work"],
+  );
+  assert.equal(store.get("work")?.sessionId, "abc-123");
+  assert.ok(!existsSync(store.indexPath), "listing does not write");
+  store.patch("work", { label: "kept" });
+  const reopened = new SessionStore(agents, "default");
+  assert.equal(reopened.get("work")?.label, "kept");
+  assert.equal(reopened.get("main")?.sessionId, "main", "adopted entries are written with the next change");
+});
+
+test("turn counters are written behind, after the current work, and at exit at the latest", async () => {
+  const agents = join(dir, "agents-behind");
+  const store = new SessionStore(agents, "default");
+  store.ensure("s");
+  store.patch("s", { totalTokens: 5 }, false);
+  assert.ok(!existsSync(store.indexPath), "not written in the same tick");
+  await new Promise((r) => setImmediate(r));
+  assert.match(readFileSync(store.indexPath, "utf8"), /"totalTokens": 5/);
+  // A second change soon after is coalesced: written once the interval has passed.
+  store.patch("s", { totalTokens: 6 }, false);
+  await new Promise((r) => setImmediate(r));
+  assert.match(readFileSync(store.indexPath, "utf8"), /"totalTokens": 5/);
+  await new Promise((r) => setTimeout(r, 250));
+  assert.match(readFileSync(store.indexPath, "utf8"), /"totalTokens": 6/);
+
+  // A process that exits right after a write-behind still leaves it on disk.
+  const exitDir = join(dir, "agents-exit");
+  const script = `import { SessionStore } from ${JSON.stringify(new URL("./store.ts", import.meta.url).href)};
+    const s = new SessionStore(${JSON.stringify(exitDir)}, "default");
+    s.ensure("x"); s.patch("x", { totalTokens: 7 }, false); process.exit(0);`;
+  const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(readFileSync(join(exitDir, "default", "sessions", "sessions.json"), "utf8"), /"totalTokens": 7/);
 });

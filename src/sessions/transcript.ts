@@ -14,6 +14,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   statSync,
   writeSync,
@@ -60,6 +61,8 @@ export interface HeaderEntry {
   id: string;
   timestamp: string;
   cwd: string;
+  /** The session key this transcript belongs to, so a lost index entry can be restored from the file. */
+  sessionKey?: string;
 }
 
 export type TranscriptEntry = HeaderEntry | MessageEntry | { type: string; id?: string; [key: string]: unknown };
@@ -71,25 +74,51 @@ export interface LoadedTranscript {
   readonly repaired: { tornBytes: number; skippedLines: number; abortedToolCalls: number };
 }
 
-/** Appends one entry as one line with a single write, then flushes it to disk. */
-export function appendEntry(file: string, entry: TranscriptEntry): void {
-  appendEntries(file, [entry]);
-}
-
-/** Appends entries with a single write and one flush (each is still a whole line). */
-export function appendEntries(file: string, entries: readonly TranscriptEntry[]): void {
+/**
+ * Appends entries as whole lines with a single write, so a killed process leaves every earlier line
+ * intact. `sync` also flushes the file to disk (and with it every line written before): the agent loop
+ * syncs at the end of each model step, so a power cut costs at most the step in progress.
+ */
+export function appendEntries(file: string, entries: readonly TranscriptEntry[], sync = true): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const fd = openSync(file, "a", 0o600);
   try {
     writeSync(fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
-export function createHeader(sessionId: string, cwd: string): HeaderEntry {
-  return { type: "session", version: SESSION_VERSION, id: sessionId, timestamp: new Date().toISOString(), cwd };
+export function appendEntry(file: string, entry: TranscriptEntry, sync = true): void {
+  appendEntries(file, [entry], sync);
+}
+
+export function createHeader(sessionId: string, cwd: string, sessionKey?: string): HeaderEntry {
+  return {
+    type: "session",
+    version: SESSION_VERSION,
+    id: sessionId,
+    timestamp: new Date().toISOString(),
+    cwd,
+    ...(sessionKey ? { sessionKey } : {}),
+  };
+}
+
+/** The header of a transcript (its first line, read up to 4 KiB), or undefined. */
+export function readHeader(file: string): HeaderEntry | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, "r");
+    const buffer = Buffer.alloc(4096);
+    const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString("utf8");
+    const header = JSON.parse(text.slice(0, text.indexOf("\n"))) as HeaderEntry;
+    return header?.type === "session" ? header : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export function messageEntry(message: TranscriptMessage, parentId: string | null): MessageEntry {
