@@ -13,4 +13,6 @@ export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<CommandModul
   config: () => import("./commands/config.js"),
   logs: () => import("./commands/logs.js"),
   doctor: () => import("./commands/doctor.js"),
+  onboard: () => import("./commands/onboard.js"),
+  setup: () => import("./commands/onboard.js"),
 };

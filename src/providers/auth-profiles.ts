@@ -4,8 +4,9 @@
  * variable. A key that hit a rate limit or a billing error cools down and the next one is tried.
  * @module
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { atomicWriteFile } from "../config/fs-safe.js";
 
 export interface Credential {
   /** `config`, `env:OPENAI_API_KEY`, or `profile:<name>`: never the key itself. */
@@ -62,6 +63,22 @@ export function readAuthProfiles(credentialsDir: string): ProfilesFile {
   } catch {
     return {};
   }
+}
+
+/** Adds or replaces one API-key profile (the file stays 0600, written atomically; other profiles are kept). */
+export function saveApiKeyProfile(credentialsDir: string, name: string, provider: string, key: string): void {
+  const path = authProfilesPath(credentialsDir);
+  let file: ProfilesFile = {};
+  if (existsSync(path)) {
+    try {
+      file = JSON.parse(readFileSync(path, "utf8")) as ProfilesFile;
+    } catch {
+      // Never replace profiles that cannot be read with a file holding only the new one.
+      throw new Error(`${path} is not valid JSON; nothing was changed. Fix it or move it aside, then run this again.`);
+    }
+  }
+  const profiles = { ...file.profiles, [name]: { type: "api_key", provider, key } };
+  atomicWriteFile(authProfilesPath(credentialsDir), `${JSON.stringify({ ...file, profiles }, null, 2)}\n`);
 }
 
 /** Every profile for a provider (or all), in the order they are tried, with whether it can be used. */

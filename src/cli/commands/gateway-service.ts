@@ -136,7 +136,7 @@ export function registerServiceCommands(gateway: Command, ctx: CliContext, done:
         user?: string;
         runtime: string;
         json?: boolean;
-      }) => done(await install(ctx, opts).catch((e) => Promise.reject(asCliError(e)))),
+      }) => done(await installService(ctx, opts).catch((e) => Promise.reject(asCliError(e)))),
     );
 
   gateway
@@ -180,7 +180,7 @@ export function registerServiceCommands(gateway: Command, ctx: CliContext, done:
     });
 }
 
-async function install(
+export async function installService(
   ctx: CliContext,
   opts: { force?: boolean; port?: string; system?: boolean; user?: string; runtime: string; json?: boolean },
 ): Promise<number> {
