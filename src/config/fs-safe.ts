@@ -26,6 +26,30 @@ export function ensurePrivateDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE });
 }
 
+/**
+ * Why this process cannot create files in `dir` (creating it if missing), or undefined when it can. The
+ * usual cause is a volume or directory owned by another user (a Docker volume created by root).
+ */
+export function writeProblem(dir: string): { code: string; ownerUid: number | undefined } | undefined {
+  try {
+    ensurePrivateDir(dir);
+    const probe = join(dir, `.write-check-${process.pid}`);
+    closeSync(openSync(probe, "wx", SECRET_FILE_MODE));
+    unlinkSync(probe);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (!["EACCES", "EPERM", "EROFS"].includes(code)) throw error;
+    let ownerUid: number | undefined;
+    try {
+      ownerUid = statSync(dir).uid;
+    } catch {
+      // the directory itself could not be made
+    }
+    return { code, ownerUid };
+  }
+}
+
 /** The permission bits of a path, or null when it does not exist. */
 export function modeOf(path: string): number | null {
   try {

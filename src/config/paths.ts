@@ -34,6 +34,11 @@ export class ProfileError extends Error {
 }
 
 /** Checks a profile name: letters, digits, `_` and `-` only. */
+/** `1`, `true` or `yes` (any case) turns an environment switch on. */
+export function envFlag(env: Env, name: string): boolean {
+  return /^(1|true|yes)$/i.test(env[name]?.trim() ?? "");
+}
+
 export function validateProfileName(name: string): string {
   if (!PROFILE_NAME.test(name)) {
     throw new ProfileError(

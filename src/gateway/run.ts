@@ -14,9 +14,10 @@ import {
 } from "../config/gateway-settings.js";
 import { ConfigError, formatIssueLine } from "../config/issues.js";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
-import type { Env, StatePaths } from "../config/paths.js";
+import { envFlag, type Env, type StatePaths } from "../config/paths.js";
 import { updateConfig } from "../config/update.js";
 import { ensureGatewayToken } from "../config/token.js";
+import { writeProblem } from "../config/fs-safe.js";
 import { dailyLogPath } from "../logging/files.js";
 import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging/logger.js";
 import { AgentRuns } from "./agent-runs.js";
@@ -154,8 +155,27 @@ async function stopHolder(pid: number, log: Logger): Promise<void> {
 }
 
 /** Starts the gateway and resolves with the exit code when it stops. */
+/** The state directory must be writable before anything (the log included) tries to write there. */
+function checkStateWritable(stateDir: string): void {
+  const problem = writeProblem(stateDir);
+  if (!problem) return;
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const owner = problem.ownerUid === undefined ? "" : `, owned by uid ${problem.ownerUid}`;
+  throw new GatewayStartError(
+    `the state directory ${stateDir} is not writable by this process (uid ${uid}${owner}): ${problem.code}`,
+    78,
+    [
+      `Give it to the gateway's user: sudo chown -R ${uid}:${gid} ${stateDir}`,
+      `For a Docker volume: docker run --rm -v <volume>:${stateDir} --user root --entrypoint chown <image> -R ${uid}:${gid} ${stateDir}`,
+      "Or point OPENCLAW_STATE_DIR at a directory this user owns.",
+    ].join("\n"),
+  );
+}
+
 export async function runGateway(options: RunGatewayOptions): Promise<number> {
   const { paths, env } = options;
+  checkStateWritable(paths.stateDir);
   // The log goes to the default daily file until the config (with logging.*) is known to be valid.
   let log = makeLogger(options, undefined);
   let snapshot: ConfigSnapshot;
@@ -246,6 +266,10 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     throw failure;
   }
   runtime.ready = true;
+  // Container switches (docker-compose.yml): channels and the canvas host stay off when asked.
+  for (const name of ["OPENCLAW_SKIP_CHANNELS", "OPENCLAW_SKIP_CANVAS_HOST"])
+    if (envFlag(env, name))
+      log.info(`${name === "OPENCLAW_SKIP_CHANNELS" ? "channels" : "canvas host"} skipped (${name}=1)`);
   announceReady(runtime, "ready");
 
   let restarting = false;

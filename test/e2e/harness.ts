@@ -8,6 +8,9 @@ import { fileURLToPath } from "node:url";
 export const BIN = fileURLToPath(new URL("../../dist/entry.cjs", import.meta.url));
 if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build before the end-to-end tests`);
 
+/** util-linux `runuser`, by absolute path: test environments often leave /usr/sbin off PATH. */
+export const RUNUSER = ["/usr/sbin/runuser", "/sbin/runuser"].find((p) => existsSync(p)) ?? "runuser";
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;

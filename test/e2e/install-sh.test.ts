@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
+import { RUNUSER } from "./harness.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCE_INSTALLER = join(ROOT, "deploy", "install.sh");
@@ -29,7 +30,6 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as
 const OLD_VERSION = "2026.1.1";
 const NODE_DIR = dirname(process.execPath);
 const isRoot = process.getuid?.() === 0;
-const RUNUSER = ["/usr/sbin/runuser", "/sbin/runuser"].find((p) => existsSync(p)) ?? "runuser";
 
 let work: string;
 let current: string;
