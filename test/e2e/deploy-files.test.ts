@@ -103,6 +103,12 @@ function start(command: string[], env: Record<string, string>): { child: ChildPr
   return { child, output: () => out };
 }
 
+function withoutPort(env: Record<string, string>): Record<string, string> {
+  const copy = { ...env };
+  delete copy.OPENCLAW_GATEWAY_PORT;
+  return copy;
+}
+
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => {
     if (child.exitCode !== null) resolve(child.exitCode);
@@ -160,7 +166,7 @@ test("the container refuses to start the gateway without OPENCLAW_GATEWAY_TOKEN;
     assert.ok(!existsSync(join(c.env.OPENCLAW_STATE_DIR!, "openclaw.json")), "nothing was started or written");
     // Other commands pass through the entry point untouched; a platform's PORT becomes the gateway port.
     const port = spawnSync("openclaw-entrypoint", ["sh", "-c", 'echo "$OPENCLAW_GATEWAY_PORT"'], {
-      env: (({ OPENCLAW_GATEWAY_PORT: _, ...rest }) => ({ ...rest, PORT: "10000" }))(c.env),
+      env: { ...withoutPort(c.env), PORT: "10000" },
       encoding: "utf8",
     });
     assert.equal(port.stdout.trim(), "10000");
