@@ -11,16 +11,16 @@ export interface CommandDescriptor {
 
 export const COMMANDS: readonly CommandDescriptor[] = [
   {
+    name: "gateway",
+    summary: "Run the gateway (gateway run), or talk to one: gateway call, gateway probe",
+  },
+  {
     name: "onboard",
     summary: "Set up the gateway, its auth, the workspace and a model (wizard, or --non-interactive)",
   },
   {
     name: "setup",
     summary: "Create the state directory, a minimal config and the workspace, without questions",
-  },
-  {
-    name: "gateway",
-    summary: "Run the gateway (gateway run), or talk to one: gateway call, gateway probe",
   },
   {
     name: "status",

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { systemNetworkWorld } from "../config/bind-world.js";
 import { GatewaySettingsError } from "../config/gateway-settings.js";
@@ -74,6 +75,7 @@ export function clientFor(
 ): GatewayClient {
   return new GatewayClient({
     url: target.url,
+    ca: readCa(target.caFile),
     token: target.token,
     password: target.password,
     version: VERSION,
@@ -81,6 +83,15 @@ export function clientFor(
     clientId: extra.clientId ?? "cli",
     clientMode: extra.clientMode ?? "cli",
   });
+}
+
+function readCa(file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined; // the TLS handshake then says what is wrong
+  }
 }
 
 /** Why a connection or call failed, for people: the reason and what to do next. */

@@ -9,6 +9,8 @@ import { CLI_DEFAULT_SCOPES, PROTOCOL_VERSION } from "../protocol/index.js";
 
 export interface GatewayClientOptions {
   readonly url: string;
+  /** PEM certificates to trust for wss:// besides the system's (a self-signed gateway certificate). */
+  readonly ca?: string | Buffer | undefined;
   readonly token?: string | undefined;
   readonly password?: string | undefined;
   readonly clientId?: string;
@@ -114,6 +116,7 @@ export class GatewayClient {
       maxPayload: 64 * 1024 * 1024,
       perMessageDeflate: false,
       ...(this.options.origin ? { origin: this.options.origin } : {}),
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
     });
     this.#ws = ws;
     return new Promise((resolve, reject) => {

@@ -37,6 +37,10 @@ export interface GatewaySettings {
   readonly bindSource: SettingSource;
   readonly customBind?: string | undefined;
   readonly auth: GatewayAuthSettings;
+  /** Tailscale Serve/Funnel in front of a loopback gateway, and whether Serve identities are trusted. */
+  readonly tailscale: { mode: "off" | "serve" | "funnel"; resetOnExit: boolean; allowIdentity: boolean };
+  /** HTTPS/WSS on the gateway port, when both files are given. */
+  readonly tls?: { certPath: string; keyPath: string } | undefined;
 }
 
 /** A setting that can never work: exit 78 (config/env) or 2 (flag) with the fix. */
@@ -140,6 +144,15 @@ export function resolveGatewaySettings(input: {
     [mode, modeSource] = ["token", "default"];
   }
 
+  const tailscaleMode = gateway.tailscale?.mode ?? "off";
+  const tls = gateway.tls;
+  const wantsTls =
+    tls !== undefined && (tls.enabled === true || (tls.enabled !== false && Boolean(tls.certPath || tls.keyPath)));
+  if (wantsTls && !(tls.certPath && tls.keyPath))
+    throw new GatewaySettingsError(
+      `gateway.tls needs both certPath and keyPath${tls.autoGenerate ? " (autoGenerate is not supported: bring a certificate, e.g. from openssl req -x509 or tailscale cert)" : ""}`,
+      'Set both: openclaw config set gateway.tls \'{certPath:"/path/cert.pem",keyPath:"/path/key.pem"}\'',
+    );
   return {
     port,
     portSource,
@@ -147,6 +160,13 @@ export function resolveGatewaySettings(input: {
     bindSource,
     customBind: gateway.customBind ?? gateway.customBindHost,
     auth: { mode, modeSource, token, tokenSource, password, passwordSource },
+    tailscale: {
+      mode: tailscaleMode,
+      resetOnExit: gateway.tailscale?.resetOnExit === true,
+      // Upstream's default: trusted with Serve unless the operator chose password auth.
+      allowIdentity: gateway.auth?.allowTailscale ?? (tailscaleMode === "serve" && mode !== "password"),
+    },
+    tls: wantsTls ? { certPath: tls.certPath!, keyPath: tls.keyPath! } : undefined,
   };
 }
 
@@ -163,6 +183,17 @@ export function checkBindAllowed(settings: GatewaySettings, loopbackOnly: boolea
       "Set one: openclaw config set gateway.auth.password <password> (or OPENCLAW_GATEWAY_PASSWORD in the state dir's .env)",
     );
   }
+  // Tailscale proxies to the loopback port; Funnel opens it to the internet, so a password guards it.
+  if (settings.tailscale.mode !== "off" && (settings.bind !== "loopback" || !loopbackOnly))
+    throw new GatewaySettingsError(
+      `gateway.tailscale.mode ${settings.tailscale.mode} needs bind loopback (Tailscale proxies to 127.0.0.1)`,
+      "Fix: openclaw config set gateway.bind loopback",
+    );
+  if (settings.tailscale.mode === "funnel" && !(auth.mode === "password" && auth.password))
+    throw new GatewaySettingsError(
+      "gateway.tailscale.mode funnel makes the gateway public and needs password auth",
+      "Fix: openclaw config set gateway.auth.mode password and openclaw config set gateway.auth.password <a long password>",
+    );
   if (loopbackOnly) return;
   const hasSecret =
     (auth.mode === "token" && Boolean(auth.token)) || (auth.mode === "password" && Boolean(auth.password));

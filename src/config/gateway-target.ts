@@ -25,6 +25,8 @@ export interface GatewayTarget {
   readonly password?: string | undefined;
   /** Where the credential came from, for display: `token (configured)`, `token (env)`, `none`. */
   readonly authLabel: string;
+  /** For the local gateway with its own TLS certificate: the file to trust (caPath, else the certificate). */
+  readonly caFile?: string | undefined;
 }
 
 /** Refuses URLs that would send a credential in clear text over a network, or in the URL itself. */
@@ -76,6 +78,7 @@ export async function resolveGatewayTarget(input: {
   const remoteMode = config.gateway?.mode === "remote";
   let url: string;
   let urlSource: GatewayTarget["urlSource"];
+  let caFile: string | undefined;
   if (flags.url) [url, urlSource] = [flags.url, "flag"];
   else if (env.OPENCLAW_GATEWAY_URL?.trim()) [url, urlSource] = [env.OPENCLAW_GATEWAY_URL.trim(), "env"];
   else if (remoteMode && config.gateway?.remote?.url) [url, urlSource] = [config.gateway.remote.url, "remote config"];
@@ -87,8 +90,10 @@ export async function resolveGatewayTarget(input: {
     } catch {
       // tailnet without Tailscale: the local gateway cannot be running there either; probe loopback
     }
-    url = `ws://${host.includes(":") ? `[${host}]` : host}:${settings.port}`;
+    url = `${settings.tls ? "wss" : "ws"}://${host.includes(":") ? `[${host}]` : host}:${settings.port}`;
     urlSource = "local config";
+    // A self-signed certificate verifies against itself: the CLI trusts the file the gateway serves.
+    caFile = settings.tls ? (config.gateway?.tls?.caPath ?? settings.tls.certPath) : undefined;
   }
   const checked = checkTargetUrl(url, flags.allowInsecure === true);
   const remote =
@@ -105,5 +110,5 @@ export async function resolveGatewayTarget(input: {
   else if (env.OPENCLAW_GATEWAY_PASSWORD) [password, authLabel] = [env.OPENCLAW_GATEWAY_PASSWORD, "password (env)"];
   else if (configured?.token) [token, authLabel] = [configured.token, "token (configured)"];
   else if (configured?.password) [password, authLabel] = [configured.password, "password (configured)"];
-  return { url: checked.toString().replace(/\/$/, ""), urlSource, remote, token, password, authLabel };
+  return { url: checked.toString().replace(/\/$/, ""), urlSource, remote, token, password, authLabel, caFile };
 }

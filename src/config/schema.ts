@@ -100,6 +100,13 @@ export const configSchema = v.partial(
         mode: v.picklist(["off", "serve", "funnel"]),
         resetOnExit: v.boolean(),
       }),
+      tls: section({
+        enabled: v.boolean(),
+        autoGenerate: v.boolean(),
+        certPath: nonEmpty,
+        keyPath: nonEmpty,
+        caPath: nonEmpty,
+      }),
       remote: section({
         enabled: v.boolean(),
         url: wsUrl,

@@ -48,7 +48,6 @@ export const UPSTREAM_ONLY_PATHS: readonly string[] = [
   "mcp",
   "telemetry",
   // gateway
-  "gateway.tls",
   "gateway.http",
   "gateway.push",
   "gateway.nodes",

@@ -34,6 +34,7 @@ import {
   type ProtocolVersion,
 } from "../protocol/version.js";
 import { checkSharedSecret } from "./auth.js";
+import { serveRequestOf, verifyServeIdentity, type ServeRequest } from "./tailscale.js";
 import type { EventOptions, PresenceEntry, RegisteredClient } from "./clients.js";
 import { buildHello } from "./hello.js";
 import { findMethod } from "./methods/index.js";
@@ -59,6 +60,9 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   scopes: string[] = [];
   authMethod = "none";
   #corked = false;
+  /** The identity a Tailscale Serve request claims (checked with whois before it counts). */
+  readonly #serveClaim: ServeRequest | undefined;
+  #verifying = false;
   #state: "handshake" | "open" | "closed" = "handshake";
   #wasAuthenticated = false;
   #closeNotified = false;
@@ -87,6 +91,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     this.#onClose = onClose;
     this.remoteAddress = normalizeAddress(request.socket.remoteAddress ?? "unknown");
     this.isLoopback = isLoopbackAddress(this.remoteAddress);
+    this.#serveClaim = serveRequestOf(request, this.isLoopback);
   }
 
   get authenticated(): boolean {
@@ -246,7 +251,9 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
         this.close(CloseCodes.MESSAGE_TOO_BIG, "preauth payload too large");
         return;
       }
-      this.#handshake(isBinary ? "" : data.toString("utf8"));
+      // One connect at a time: a second frame while the Tailscale identity is checked ends the socket.
+      if (this.#verifying) this.close(CloseCodes.POLICY_VIOLATION, "connect already in progress");
+      else this.#handshake(isBinary ? "" : data.toString("utf8"));
       return;
     }
     const parsed = isBinary
@@ -338,36 +345,78 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       token: params.auth?.token,
       password: params.auth?.password,
     });
-    if (!outcome.ok) {
-      const lockout = limiter.recordFailure(this.remoteAddress);
-      this.#runtime.log.warn("authentication failed", {
-        ip: this.remoteAddress,
-        reason: outcome.reason,
-        client: describeClient(params).id,
+    // No credential at all, but the request came through Tailscale Serve: the tailnet identity may do.
+    if (
+      !outcome.ok &&
+      outcome.reason.endsWith("_missing") &&
+      this.#serveClaim &&
+      this.#runtime.settings.tailscale.allowIdentity
+    ) {
+      this.#verifying = true;
+      void verifyServeIdentity(this.#runtime.tailscale, this.#serveClaim).then((identity) => {
+        this.#verifying = false;
+        if (this.#state !== "handshake") return;
+        if (identity.ok) this.#accept(frame.id, params, protocol, role, "tailscale", identity.login);
+        else
+          this.#refuseAuth(frame.id, params, {
+            reason: identity.reason,
+            detailCode:
+              identity.reason === "tailscale_user_mismatch"
+                ? ConnectErrorDetailCodes.AUTH_TAILSCALE_IDENTITY_MISMATCH
+                : ConnectErrorDetailCodes.AUTH_TAILSCALE_WHOIS_FAILED,
+            message: `unauthorized: ${identity.message}`,
+          });
       });
-      fail(
-        {
-          code: ErrorCodes.AUTH_FAILED,
-          message: outcome.message,
-          details: {
-            code: outcome.detailCode,
-            authReason: outcome.reason,
-            canRetryWithDeviceToken: false,
-            recommendedNextStep: "update_auth_credentials",
-            ...(lockout > 0 ? { lockedOutForMs: lockout } : {}),
-          },
-        },
-        CloseCodes.POLICY_VIOLATION,
-        outcome.message,
-      );
       return;
     }
-    limiter.recordSuccess(this.remoteAddress);
+    if (!outcome.ok) {
+      this.#refuseAuth(frame.id, params, outcome);
+      return;
+    }
+    this.#accept(frame.id, params, protocol, role, outcome.method);
+  }
 
+  #refuseAuth(
+    id: FrameId,
+    params: ConnectParams,
+    outcome: { reason: string; detailCode: string; message: string },
+  ): void {
+    const lockout = this.#runtime.rateLimiter.recordFailure(this.remoteAddress);
+    this.#runtime.log.warn("authentication failed", {
+      ip: this.remoteAddress,
+      reason: outcome.reason,
+      client: describeClient(params).id,
+    });
+    this.#respond(id, {
+      ok: false,
+      error: {
+        code: ErrorCodes.AUTH_FAILED,
+        message: outcome.message,
+        details: {
+          code: outcome.detailCode,
+          authReason: outcome.reason,
+          canRetryWithDeviceToken: false,
+          recommendedNextStep: "update_auth_credentials",
+          ...(lockout > 0 ? { lockedOutForMs: lockout } : {}),
+        },
+      },
+    });
+    this.close(CloseCodes.POLICY_VIOLATION, outcome.message);
+  }
+
+  #accept(
+    id: FrameId,
+    params: ConnectParams,
+    protocol: ProtocolVersion,
+    role: Role,
+    method: string,
+    user?: string,
+  ): void {
+    this.#runtime.rateLimiter.recordSuccess(this.remoteAddress);
     this.#params = params;
     this.protocol = protocol;
     this.role = role;
-    this.authMethod = outcome.method;
+    this.authMethod = method;
     // The shared secret is full trust: a client gets the scopes it asks for (all of the CLI's when it names none).
     const requested = params.scopes ?? [...CLI_DEFAULT_SCOPES];
     this.scopes =
@@ -376,13 +425,15 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     this.#wasAuthenticated = true;
     this.#connectedAt = Date.now();
     clearTimeout(this.#handshakeTimer);
-    this.#respond(frame.id, { ok: true, payload: buildHello(this.#runtime, this) });
+    this.#respond(id, { ok: true, payload: buildHello(this.#runtime, this) });
     this.#runtime.log.debug("client connected", {
       conn: this.id,
       ip: this.remoteAddress,
       client: describeClient(params).id,
       protocol,
       role,
+      auth: method,
+      ...(user ? { user } : {}),
     });
     this.#runtime.clients.presenceChanged();
   }

@@ -30,6 +30,7 @@ import { AuthRateLimiter, DEFAULT_RATE_LIMIT } from "./rate-limit.js";
 import { authChanged, planReload, watchConfigFile, type ReloadMode } from "./reload.js";
 import type { GatewayRuntime } from "./runtime.js";
 import { GatewayServer, ListenError } from "./server.js";
+import { exposeWithTailscale, resetTailscale, systemTailscale, type TailscaleCli } from "./tailscale.js";
 
 export interface RunGatewayOptions {
   readonly paths: StatePaths;
@@ -46,6 +47,8 @@ export interface RunGatewayOptions {
     on(signal: NodeJS.Signals, fn: () => void): unknown;
     off(signal: NodeJS.Signals, fn: () => void): unknown;
   };
+  /** The `tailscale` command; the one on PATH when left out. */
+  readonly tailscale?: TailscaleCli;
 }
 
 /** A start-up failure with the message and the next step; `exitCode` 78 stops supervisors from retrying. */
@@ -227,6 +230,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
       lockoutMs: snapshot.config.gateway?.auth?.rateLimit?.lockoutMs ?? DEFAULT_RATE_LIMIT.lockoutMs,
     }),
     clients: new ClientRegistry({ version: options.version }),
+    tailscale: options.tailscale ?? systemTailscale(env),
     // Set right below: the runs need the runtime they belong to.
     agents: undefined as unknown as AgentRuns,
     snapshot,
@@ -266,6 +270,18 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     throw failure;
   }
   runtime.ready = true;
+  const tailscaleMode = runtime.settings.tailscale.mode;
+  if (tailscaleMode !== "off") {
+    try {
+      await exposeWithTailscale(runtime.tailscale, tailscaleMode, runtime.settings.port);
+      log.info(
+        `tailscale ${tailscaleMode}: https://<this machine's MagicDNS name>/ now reaches 127.0.0.1:${runtime.settings.port}`,
+      );
+    } catch (error) {
+      // The gateway still answers on loopback; say what failed and how to check.
+      log.error(`${(error as Error).message}; the gateway answers on loopback only. Check: tailscale status`);
+    }
+  }
   // Container switches (docker-compose.yml): channels and the canvas host stay off when asked.
   for (const name of ["OPENCLAW_SKIP_CHANNELS", "OPENCLAW_SKIP_CANVAS_HOST"])
     if (envFlag(env, name))
@@ -420,6 +436,10 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     log.info(`stopping (${reason}); draining requests in flight for up to ${limits.drainTimeoutMs} ms`);
     runtime.agents.abortAll();
     await server.stop("gateway stopping");
+    if (tailscaleMode !== "off" && runtime.settings.tailscale.resetOnExit) {
+      await resetTailscale(runtime.tailscale, tailscaleMode);
+      log.info(`tailscale ${tailscaleMode} reset (gateway.tailscale.resetOnExit)`);
+    }
     lock.release();
     log.info("stopped");
     log.close();
@@ -449,7 +469,8 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
 
 function announceReady(runtime: GatewayRuntime, what: string): void {
   const ms = Math.round(performance.now());
-  const urls = runtime.listening.map((a) => `ws://${a}`).join(", ");
+  const scheme = runtime.settings.tls ? "wss" : "ws";
+  const urls = runtime.listening.map((a) => `${scheme}://${a}`).join(", ");
   runtime.log.info(
     `${what}: listening on ${urls} (bind ${runtime.settings.bind}, auth ${runtime.auth.mode}, pid ${runtime.pid})`,
     {
@@ -472,6 +493,12 @@ function toStartError(error: unknown, paths: StatePaths): Error {
     );
   }
   if (error instanceof ListenError) {
+    if (error.code === "TLS_FILE")
+      return new GatewayStartError(
+        error.message,
+        78,
+        "Check gateway.tls.certPath and gateway.tls.keyPath: both files must exist and be readable by the gateway's user.",
+      );
     if (error.code === "EADDRINUSE") {
       const diagnosis = diagnosePort(error.port);
       return new GatewayStartError(diagnosis.lines[0]!, 1, diagnosis.lines.slice(1).join("\n"));

@@ -28,6 +28,8 @@ export interface GatewayRuntime {
   readonly limits: GatewayLimits;
   readonly rateLimiter: AuthRateLimiter;
   readonly clients: ClientRegistry;
+  /** The `tailscale` command (Serve/Funnel at start and exit, whois for Serve identities). */
+  readonly tailscale: import("./tailscale.js").TailscaleCli;
   /** The config that is applied (the last valid one). */
   snapshot: ConfigSnapshot;
   settings: GatewaySettings;

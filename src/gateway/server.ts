@@ -3,7 +3,9 @@
  * origin and connection checks, ticks, and an orderly stop (announce, stop accepting, drain, close).
  * @module
  */
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { CloseCodes } from "../protocol/errors.js";
@@ -80,18 +82,17 @@ export class GatewayServer {
     });
     const handler = createRequestHandler(runtime);
     const listening: string[] = [];
+    const options = {
+      headersTimeout: runtime.limits.headersTimeoutMs,
+      requestTimeout: runtime.limits.requestTimeoutMs,
+      maxHeaderSize: runtime.limits.maxHeaderBytes,
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: 1000,
+      keepAliveTimeout: 5000,
+    };
+    const tls = runtime.settings.tls ? readTlsFiles(runtime.settings.tls) : undefined;
     for (const [index, host] of runtime.bind.hosts.entries()) {
-      const server = createServer(
-        {
-          headersTimeout: runtime.limits.headersTimeoutMs,
-          requestTimeout: runtime.limits.requestTimeoutMs,
-          maxHeaderSize: runtime.limits.maxHeaderBytes,
-          // Node checks the two timeouts above only this often (30 s by default).
-          connectionsCheckingInterval: 1000,
-          keepAliveTimeout: 5000,
-        },
-        handler,
-      );
+      const server: Server = tls ? createHttpsServer({ ...options, ...tls }, handler) : createServer(options, handler);
       server.on("upgrade", (req, socket, head) => this.#upgrade(req, socket, head));
       server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket));
       try {
@@ -240,4 +241,22 @@ export class GatewayServer {
     }
     return true;
   }
+}
+
+function readTlsFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ListenError(
+      `cannot read the TLS ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      "TLS_FILE",
+      "",
+      0,
+    );
+  }
+}
+
+/** The certificate and key for HTTPS/WSS; a file that cannot be read stops the start with its path. */
+function readTlsFiles(paths: { certPath: string; keyPath: string }): { cert: Buffer; key: Buffer } {
+  return { cert: readTlsFile(paths.certPath, "certificate"), key: readTlsFile(paths.keyPath, "key") };
 }
