@@ -21,6 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { RUNUSER } from "./harness.js";
+import { KEYS, runInPty } from "./pty.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCE_INSTALLER = join(ROOT, "deploy", "install.sh");
@@ -142,6 +143,24 @@ test("fresh install into a writable global prefix, --help after, and no terminal
   assert.equal(again.code, 0, again.out);
   assert.match(again.out, new RegExp(`openclaw ${VERSION} is already installed`));
   assert.match(again.out, /Skipping onboarding \(OPENCLAW_NO_ONBOARD=1\)/);
+});
+
+test("with a terminal, the installer goes on to the onboarding wizard", async () => {
+  const home = mkdtempSync(join(work, "tty-home-"));
+  const prefix = join(work, "global-tty");
+  const session = runInPty(
+    [INSTALLER],
+    homeEnv(home, { npm_config_prefix: prefix, OPENCLAW_INSTALL_TARBALL: current }),
+    ["/bin/bash"],
+  );
+  await session.expect(/==> Starting onboarding/, 60_000);
+  await session.expect(/Continue\?/);
+  session.send(KEYS.ctrlC);
+  const code = await session.exited;
+  assert.notEqual(code, 0, "a cancelled onboarding is reported");
+  assert.match(session.text(), /onboarding cancelled; nothing was changed/);
+  assert.match(session.text(), /onboarding did not finish\nRun it again: openclaw onboard/);
+  assert.equal(openclaw(join(prefix, "bin", "openclaw"), ["--version"], homeEnv(home)).stdout.trim(), VERSION);
 });
 
 test("upgrade from an older packed version, with the version checked", async () => {

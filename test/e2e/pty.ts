@@ -19,8 +19,9 @@ export const KEYS = { enter: "\r", down: "\x1b[B", ctrlC: "\x03" } as const;
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, "g");
 const stripAnsi = (text: string) => text.replace(ANSI, "").replace(/\r/g, "");
 
-export function runInPty(args: string[], env: Record<string, string>): PtySession {
-  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+/** Runs `openclaw <args>` (or, with `command`, that program) under a pseudo-terminal. */
+export function runInPty(args: string[], env: Record<string, string>, command = [process.execPath, BIN]): PtySession {
+  const quoted = [...command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   const child = spawn("script", ["-qfec", `stty cols 120 rows 40; exec ${quoted}`, "/dev/null"], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm", ...env },
   });
