@@ -132,6 +132,9 @@ test("the image's start command runs the gateway on bind lan with the platform t
       status = check();
     }
     assert.equal(status, 0, `health check failed:\n${gw.output()}`);
+    // The health check can pass a moment before the log line reaches this end of the pipe.
+    for (let i = 0; i < 50 && !/listening on .*0\.0\.0\.0/.test(gw.output()); i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.match(gw.output(), /listening on .*0\.0\.0\.0/);
     const config = JSON.parse(readFileSync(join(c.env.OPENCLAW_STATE_DIR!, "openclaw.json"), "utf8")) as {
       gateway: { auth?: { token?: string } };
