@@ -3,6 +3,7 @@
  * `@anthropic-ai/sdk` (about 250 ms to import, so it is loaded on the first Anthropic call only).
  * @module
  */
+import { clientCache, SDK_OPTIONS } from "./client-cache.js";
 import { classifyProviderError, ProviderError } from "./errors.js";
 import type { ResolvedModel } from "./resolve.js";
 import type { ChatMessage, ChatRequest, ModelBackend, StreamEvent, ThinkingLevel, ToolCall } from "./types.js";
@@ -59,19 +60,13 @@ export function toAnthropic(messages: ChatMessage[]): { system: string; messages
 }
 
 type Client = InstanceType<typeof import("@anthropic-ai/sdk").default>;
-const clients = new Map<string, Client>();
+const cachedClient = clientCache<Client>();
 
-async function clientFor(baseURL: string, apiKey: string): Promise<Client> {
-  const key = `${baseURL}\0${apiKey}`;
-  let client = clients.get(key);
-  if (!client) {
+const clientFor = (baseURL: string, apiKey: string) =>
+  cachedClient(baseURL, apiKey, async () => {
     const { default: Anthropic } = await import("@anthropic-ai/sdk");
-    client = new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: 10 * 60 * 1000 });
-    if (clients.size >= 32) clients.delete(clients.keys().next().value!);
-    clients.set(key, client);
-  }
-  return client;
-}
+    return new Anthropic({ apiKey, baseURL, ...SDK_OPTIONS });
+  });
 
 const STOP: Record<string, "stop" | "length" | "toolUse"> = {
   end_turn: "stop",

@@ -3,6 +3,7 @@
  * (loaded on first use; it also covers Ollama, llama.cpp, LM Studio, vLLM and OpenRouter by base URL).
  * @module
  */
+import { clientCache, SDK_OPTIONS } from "./client-cache.js";
 import { classifyProviderError, ProviderError } from "./errors.js";
 import type { ResolvedModel } from "./resolve.js";
 import type { ChatMessage, ChatRequest, ModelBackend, StreamEvent, ThinkingLevel, ToolCall } from "./types.js";
@@ -40,20 +41,14 @@ function toOpenAI(message: ChatMessage): Record<string, unknown> {
 }
 
 type Client = InstanceType<typeof import("openai").default>;
-const clients = new Map<string, Client>();
+const cachedClient = clientCache<Client>();
 
-/** One SDK client per base URL and key (each holds a connection pool), at most 32. */
-async function clientFor(baseURL: string, apiKey: string): Promise<Client> {
-  const key = `${baseURL}\0${apiKey}`;
-  let client = clients.get(key);
-  if (!client) {
+/** The SDK is imported on the first call: the gateway and most commands never need it. */
+const clientFor = (baseURL: string, apiKey: string) =>
+  cachedClient(baseURL, apiKey, async () => {
     const { default: OpenAI } = await import("openai");
-    client = new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: 10 * 60 * 1000 });
-    if (clients.size >= 32) clients.delete(clients.keys().next().value!);
-    clients.set(key, client);
-  }
-  return client;
-}
+    return new OpenAI({ apiKey, baseURL, ...SDK_OPTIONS });
+  });
 
 export function createOpenAICompatibleBackend(resolved: ResolvedModel): ModelBackend {
   return {
