@@ -100,10 +100,19 @@ export class AgentRuns {
       if (run.status === "running" || run.status === "queued") run.controller.abort();
   }
 
+  /**
+   * The one session store of an agent in this process: runs and the sessions.* methods share it, so a
+   * label set by a method is never overwritten by a run's cached copy of the index.
+   */
+  store(agentId: string): SessionStore {
+    let store = this.#stores.get(agentId);
+    if (!store) this.#stores.set(agentId, (store = new SessionStore(this.#runtime.paths.agentsDir, agentId)));
+    return store;
+  }
+
   async #execute(run: AgentRun, input: StartRun): Promise<AgentRun> {
     const runtime = this.#runtime;
-    let store = this.#stores.get(input.agentId);
-    if (!store) this.#stores.set(input.agentId, (store = new SessionStore(runtime.paths.agentsDir, input.agentId)));
+    const store = this.store(input.agentId);
     run.status = "running";
     let agentSeq = 0;
     let chatSeq = 0;

@@ -268,3 +268,41 @@ test("a gateway killed with -9 mid-run loses nothing written before; the session
     gw.home.cleanup();
   }
 });
+
+test("a label set with sessions.patch survives the next run (runs and methods share one session index)", async () => {
+  await withGateway(async (gw) => {
+    const client = await gw.client();
+    try {
+      const first = await client.call<{ status: string }>(
+        "agent",
+        { message: "Reply with: one", idempotencyKey: "label-1", sessionKey: "main" },
+        30_000,
+        { expectFinal: true },
+      );
+      assert.equal(first.status, "ok");
+      await client.call("sessions.patch", { key: "main", label: "kept" });
+      const second = await client.call<{ status: string }>(
+        "agent",
+        { message: "Reply with: two", idempotencyKey: "label-2", sessionKey: "main" },
+        30_000,
+        { expectFinal: true },
+      );
+      assert.equal(second.status, "ok");
+      const list = await client.call<{ sessions: { key: string; label?: string; totalTokens?: number }[] }>(
+        "sessions.list",
+        {},
+      );
+      const main = list.sessions.find((s) => s.key.endsWith("main"));
+      assert.equal(main?.label, "kept");
+      // And on disk, once the write-behind has run.
+      await new Promise((r) => setTimeout(r, 300));
+      const index = JSON.parse(
+        readFileSync(join(gw.stateDir, "agents", "default", "sessions", "sessions.json"), "utf8"),
+      ) as Record<string, { label?: string; totalTokens?: number }>;
+      assert.equal(index.main?.label, "kept");
+      assert.ok((index.main?.totalTokens ?? 0) > 0);
+    } finally {
+      await client.close();
+    }
+  });
+});

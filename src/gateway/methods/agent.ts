@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { THINKING_LEVELS } from "../../config/schema.js";
 import { ErrorCodes, GatewayError, invalidRequest } from "../../protocol/errors.js";
 import { ModelConfigError } from "../../providers/resolve.js";
-import { normalizeSessionKey, SessionStore } from "../../sessions/store.js";
+import { normalizeSessionKey, type SessionStore } from "../../sessions/store.js";
 import { loadTranscript } from "../../sessions/transcript.js";
 import type { AgentRun } from "../agent-runs.js";
 import type { GatewayRuntime } from "../runtime.js";
@@ -79,7 +79,7 @@ function finalPayload(run: AgentRun): unknown {
 }
 
 function store(ctx: MethodContext, agentId: string): SessionStore {
-  return new SessionStore(ctx.runtime.paths.agentsDir, agentId);
+  return ctx.runtime.agents.store(agentId);
 }
 
 export const handlers: Record<string, MethodHandler> = {
