@@ -184,6 +184,15 @@ test("onboard --install-daemon installs and starts the service, then checks heal
     assert.match(r.stdout, /Installed: openclaw-gateway\.service \(systemd-user\)/);
     assert.match(r.stdout, /Health: {4}ok \(\d+ms\)/);
     assert.match(r.stdout, new RegExp(`Dashboard: http://127\\.0\\.0\\.1:${port}/`));
+    // Again with --json: stdout is one JSON document (the service lines go to stderr).
+    const json = await home.run(["onboard", "--non-interactive", "--accept-risk", "--install-daemon", "--json"], {
+      env,
+      timeoutMs: 60_000,
+    });
+    assert.equal(json.code, 0, json.stderr);
+    const out = JSON.parse(json.stdout) as { daemon: string; health: { ok: boolean }; port: number };
+    assert.deepEqual([out.daemon, out.health.ok, out.port], ["installed", true, port]);
+    assert.match(json.stderr, /Already installed: openclaw-gateway\.service/);
   } finally {
     await home.run(["gateway", "uninstall"], { env, timeoutMs: 30_000 });
     home.cleanup();

@@ -98,6 +98,9 @@ function currentDefaults(ctx: CliContext): OnboardDefaults {
 /** Writes the plan: config (one atomic update), the API key profile, the workspace. */
 function applyPlan(ctx: CliContext, plan: OnboardPlan, command: string): void {
   ensurePrivateDir(ctx.paths.stateDir);
+  // The key first: a credentials file that cannot be read stops onboarding before the config changes.
+  if (plan.profile)
+    saveApiKeyProfile(ctx.paths.credentialsDir, plan.profile.name, plan.profile.provider, plan.profile.key);
   updateConfig({
     configPath: ctx.paths.configPath,
     logsDir: ctx.paths.logsDir,
@@ -106,8 +109,6 @@ function applyPlan(ctx: CliContext, plan: OnboardPlan, command: string): void {
     command,
     now: ctx.now(),
   });
-  if (plan.profile)
-    saveApiKeyProfile(ctx.paths.credentialsDir, plan.profile.name, plan.profile.provider, plan.profile.key);
   ensureWorkspace(plan.workspace);
 }
 
@@ -115,7 +116,11 @@ async function finish(ctx: CliContext, plan: OnboardPlan, flags: OnboardFlags): 
   let installed: number | undefined;
   if (flags.installDaemon) {
     const { installService } = await import("./gateway-service.js");
-    installed = await installService(ctx, { runtime: "node", force: true, json: false });
+    // With --json the outcome is one JSON document: the install's own lines go to stderr instead.
+    const quiet = flags.json
+      ? { ...ctx, print: ctx.warn, printJson: (v: unknown) => ctx.warn(JSON.stringify(v)) }
+      : ctx;
+    installed = await installService(quiet, { runtime: "node", force: true, json: false });
   }
   let health: { ok: boolean; latencyMs?: number | undefined; url: string } | undefined;
   if (!flags.skipHealth) {
