@@ -30,8 +30,16 @@ export function watchConfigFile(path: string, debounceMs: number, onChange: () =
   };
 }
 
+/** What only a restart applies: how the gateway is reached (address, port, TLS, Tailscale exposure). */
 export function listenerChanged(a: GatewaySettings, b: GatewaySettings): boolean {
-  return a.port !== b.port || a.bind !== b.bind || a.customBind !== b.customBind;
+  return (
+    a.port !== b.port ||
+    a.bind !== b.bind ||
+    a.customBind !== b.customBind ||
+    a.tls?.certPath !== b.tls?.certPath ||
+    a.tls?.keyPath !== b.tls?.keyPath ||
+    a.tailscale.mode !== b.tailscale.mode
+  );
 }
 
 export function authChanged(a: GatewaySettings, b: GatewaySettings): boolean {

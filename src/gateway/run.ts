@@ -270,18 +270,31 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     throw failure;
   }
   runtime.ready = true;
-  const tailscaleMode = runtime.settings.tailscale.mode;
-  if (tailscaleMode !== "off") {
+  // What Tailscale currently exposes: set at start, changed by an in-process restart, undone at exit.
+  let exposed: "off" | "serve" | "funnel" = "off";
+  let exposedPort = 0;
+  async function applyTailscale(): Promise<void> {
+    const wanted = runtime.settings.tailscale.mode;
+    if (wanted === exposed && (wanted === "off" || exposedPort === runtime.settings.port)) return;
+    if (exposed !== "off") {
+      await resetTailscale(runtime.tailscale, exposed);
+      log.info(`tailscale ${exposed} reset (the configuration changed)`);
+      exposed = "off";
+    }
+    if (wanted === "off") return;
     try {
-      await exposeWithTailscale(runtime.tailscale, tailscaleMode, runtime.settings.port);
+      await exposeWithTailscale(runtime.tailscale, wanted, runtime.settings.port);
+      exposed = wanted;
+      exposedPort = runtime.settings.port;
       log.info(
-        `tailscale ${tailscaleMode}: https://<this machine's MagicDNS name>/ now reaches 127.0.0.1:${runtime.settings.port}`,
+        `tailscale ${wanted}: https://<this machine's MagicDNS name>/ now reaches 127.0.0.1:${runtime.settings.port}`,
       );
     } catch (error) {
       // The gateway still answers on loopback; say what failed and how to check.
       log.error(`${(error as Error).message}; the gateway answers on loopback only. Check: tailscale status`);
     }
   }
+  await applyTailscale();
   // Container switches (docker-compose.yml): channels and the canvas host stay off when asked.
   for (const name of ["OPENCLAW_SKIP_CHANNELS", "OPENCLAW_SKIP_CANVAS_HOST"])
     if (envFlag(env, name))
@@ -332,6 +345,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
         markReloadFailed([`restart failed: ${(error as Error).message}`]);
       }
       lock.update({ port: runtime.settings.port });
+      await applyTailscale();
       runtime.reload = {
         ...runtime.reload,
         status: runtime.reload.status === "failed" ? "failed" : "ok",
@@ -436,9 +450,9 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     log.info(`stopping (${reason}); draining requests in flight for up to ${limits.drainTimeoutMs} ms`);
     runtime.agents.abortAll();
     await server.stop("gateway stopping");
-    if (tailscaleMode !== "off" && runtime.settings.tailscale.resetOnExit) {
-      await resetTailscale(runtime.tailscale, tailscaleMode);
-      log.info(`tailscale ${tailscaleMode} reset (gateway.tailscale.resetOnExit)`);
+    if (exposed !== "off" && runtime.settings.tailscale.resetOnExit) {
+      await resetTailscale(runtime.tailscale, exposed);
+      log.info(`tailscale ${exposed} reset (gateway.tailscale.resetOnExit)`);
     }
     lock.release();
     log.info("stopped");

@@ -306,3 +306,32 @@ test("a label set with sessions.patch survives the next run (runs and methods sh
     }
   });
 });
+
+test("agent --local runs in-process, and is refused while this profile's gateway is running", async () => {
+  const port = await freePort();
+  const gw = await startGateway({ port, config: configFor(port) });
+  try {
+    const refused = await gw.home.run(["agent", "--local", "--message", "Reply with: no"], { timeoutMs: 30_000 });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /a gateway \(pid \d+\) is running for profile default: --local would write/);
+    assert.match(refused.stderr, /Run without --local/);
+  } finally {
+    await gw.stop();
+  }
+  try {
+    const local = await gw.home.run(["agent", "--local", "--json", "--message", "Reply with: in process"], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(local.code, 0, local.stderr);
+    assert.equal(
+      (JSON.parse(local.stdout) as { result: { payloads: { text: string }[] } }).result.payloads[0]!.text,
+      "in process",
+    );
+    const index = JSON.parse(
+      readFileSync(join(gw.stateDir, "agents", "default", "sessions", "sessions.json"), "utf8"),
+    ) as Record<string, { totalTokens?: number }>;
+    assert.ok((index.main?.totalTokens ?? 0) > 0, "the write-behind index is on disk when the command exits");
+  } finally {
+    gw.home.cleanup();
+  }
+});

@@ -132,6 +132,22 @@ test("Tailscale Serve: turned on at start and reset on exit; Serve identities co
   );
 });
 
+test("a change of gateway.tailscale.mode is applied by the restart it causes", async () => {
+  await withTailscale({ tailscale: { mode: "serve" } }, async (gw, fake) => {
+    await gw.waitForOutput(/tailscale serve: /);
+    const set = (mode: string) =>
+      gw.home.run(["config", "set", "gateway.tailscale.mode", mode], {
+        env: { PATH: `${FAKES}:${process.env.PATH}`, FAKE_STATE: fake.state },
+      });
+    assert.equal((await set("off")).code, 0);
+    await gw.waitForOutput(/tailscale serve reset \(the configuration changed\)/);
+    assert.equal(readFileSync(join(fake.state, "tailscale-serve"), "utf8"), "");
+    assert.equal((await set("serve")).code, 0);
+    await gw.waitForOutput(/tailscale serve reset[\s\S]*tailscale serve: /);
+    assert.equal(readFileSync(join(fake.state, "tailscale-serve"), "utf8").trim(), `serve ${gw.port}`);
+  });
+});
+
 test("Serve identities are refused when gateway.auth.allowTailscale is off; a failed serve keeps loopback", async () => {
   await withTailscale(
     { tailscale: { mode: "serve" }, auth: { allowTailscale: false } },

@@ -121,6 +121,14 @@ async function runRemote(ctx: CliContext, opts: AgentOptions, timeoutS: number):
 }
 
 async function runLocal(ctx: CliContext, opts: AgentOptions, timeoutS: number): Promise<number> {
+  // The gateway of this profile owns its session files; a second writer would race its index.
+  const { readLock } = await import("../../config/state-lock.js");
+  const held = readLock(ctx.paths.stateDir);
+  if (held?.alive)
+    throw new CliError(
+      `a gateway (pid ${held.info.pid}) is running for profile ${ctx.profile}: --local would write the same session files from a second process`,
+      { hint: "Run without --local (the turn goes through that gateway), or stop it first: openclaw gateway stop" },
+    );
   const { runAgent } = await import("../../agent/run.js");
   const { SessionStore, normalizeSessionKey } = await import("../../sessions/store.js");
   const snapshot = loadConfig(ctx.paths.configPath, ctx.env);
