@@ -4,7 +4,7 @@
  * @module
  */
 import { clientCache, SDK_OPTIONS } from "./client-cache.js";
-import { classifyProviderError, ProviderError } from "./errors.js";
+import { classifyProviderError, parseToolArguments } from "./errors.js";
 import type { ResolvedModel } from "./resolve.js";
 import type { ChatMessage, ChatRequest, ModelBackend, StreamEvent, ThinkingLevel, ToolCall } from "./types.js";
 
@@ -147,7 +147,8 @@ export function createAnthropicBackend(resolved: ResolvedModel): ModelBackend {
             case "content_block_stop": {
               const block = blocks.get(event.index);
               if (block?.kind === "thinking") yield { type: "thinkingEnd", signature: block.signature || undefined };
-              else if (block?.kind === "tool_use") calls.push(parseToolUse(block));
+              else if (block?.kind === "tool_use")
+                calls.push({ id: block.id, name: block.name, arguments: parseToolArguments(block.name, block.json) });
               break;
             }
             case "message_delta":
@@ -166,16 +167,4 @@ export function createAnthropicBackend(resolved: ResolvedModel): ModelBackend {
       yield { type: "done", stopReason: calls.length ? "toolUse" : stopReason };
     },
   };
-}
-
-function parseToolUse(block: { id: string; name: string; json: string }): ToolCall {
-  try {
-    return { id: block.id, name: block.name, arguments: block.json.trim() ? JSON.parse(block.json) : {} };
-  } catch {
-    throw new ProviderError(
-      "bad_response",
-      `tool call ${block.name} has arguments that are not JSON`,
-      "The model produced malformed tool arguments; retry, or use another model.",
-    );
-  }
 }

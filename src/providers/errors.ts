@@ -87,3 +87,16 @@ export function classifyProviderError(error: unknown, signal?: AbortSignal): Pro
     retryAfter(e?.headers),
   );
 }
+
+/** The JSON arguments a model streamed for a tool call (empty means none), or a `bad_response` error. */
+export function parseToolArguments(name: string, json: string): Record<string, unknown> {
+  try {
+    return json.trim() ? (JSON.parse(json) as Record<string, unknown>) : {};
+  } catch {
+    throw new ProviderError(
+      "bad_response",
+      `tool call ${name} has arguments that are not JSON`,
+      "The model produced malformed tool arguments; retry, or use another model.",
+    );
+  }
+}

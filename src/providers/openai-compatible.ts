@@ -4,7 +4,7 @@
  * @module
  */
 import { clientCache, SDK_OPTIONS } from "./client-cache.js";
-import { classifyProviderError, ProviderError } from "./errors.js";
+import { classifyProviderError, parseToolArguments } from "./errors.js";
 import type { ResolvedModel } from "./resolve.js";
 import type { ChatMessage, ChatRequest, ModelBackend, StreamEvent, ThinkingLevel, ToolCall } from "./types.js";
 
@@ -106,16 +106,7 @@ export function createOpenAICompatibleBackend(resolved: ResolvedModel): ModelBac
         throw classifyProviderError(error, request.signal);
       }
       for (const [index, call] of [...partial.entries()].toSorted((a, b) => a[0] - b[0])) {
-        let args: Record<string, unknown>;
-        try {
-          args = call.args.trim() ? (JSON.parse(call.args) as Record<string, unknown>) : {};
-        } catch {
-          throw new ProviderError(
-            "bad_response",
-            `tool call ${call.name} has arguments that are not JSON`,
-            "The model produced malformed tool arguments; retry, or use another model.",
-          );
-        }
+        const args = parseToolArguments(call.name, call.args);
         const toolCall: ToolCall = { id: call.id || `call_${index}`, name: call.name, arguments: args };
         yield { type: "toolCall", call: toolCall };
         stopReason = "toolUse";
