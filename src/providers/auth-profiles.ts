@@ -6,7 +6,6 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { atomicWriteFile } from "../config/fs-safe.js";
 
 export interface Credential {
   /** `config`, `env:OPENAI_API_KEY`, or `profile:<name>`: never the key itself. */
@@ -65,8 +64,16 @@ export function readAuthProfiles(credentialsDir: string): ProfilesFile {
   }
 }
 
-/** Adds or replaces one API-key profile (the file stays 0600, written atomically; other profiles are kept). */
-export function saveApiKeyProfile(credentialsDir: string, name: string, provider: string, key: string): void {
+/**
+ * Adds or replaces one API-key profile, keeping the others. `writeFile` is the caller's atomic, 0600 file
+ * write (config/fs-safe's): providers do not import config.
+ */
+export function saveApiKeyProfile(
+  credentialsDir: string,
+  profile: { name: string; provider: string; key: string },
+  writeFile: (path: string, text: string) => void,
+): void {
+  const { name, provider, key } = profile;
   const path = authProfilesPath(credentialsDir);
   let file: ProfilesFile = {};
   if (existsSync(path)) {
@@ -78,7 +85,7 @@ export function saveApiKeyProfile(credentialsDir: string, name: string, provider
     }
   }
   const profiles = { ...file.profiles, [name]: { type: "api_key", provider, key } };
-  atomicWriteFile(authProfilesPath(credentialsDir), `${JSON.stringify({ ...file, profiles }, null, 2)}\n`);
+  writeFile(path, `${JSON.stringify({ ...file, profiles }, null, 2)}\n`);
 }
 
 /** Every profile for a provider (or all), in the order they are tried, with whether it can be used. */

@@ -4,8 +4,9 @@
  * @module
  */
 import type { Command } from "commander";
-import { ensurePrivateDir } from "../../config/fs-safe.js";
+import { atomicWriteFile, ensurePrivateDir } from "../../config/fs-safe.js";
 import { parsePort, type BindMode } from "../../config/gateway-settings.js";
+import { getAtPath } from "../../config/key-path.js";
 import { readConfigSnapshot } from "../../config/load.js";
 import {
   AUTH_CHOICES,
@@ -18,6 +19,7 @@ import {
   type OnboardDefaults,
   type OnboardPlan,
 } from "../../config/onboard-plan.js";
+import type { OpenClawConfig } from "../../config/schema.js";
 import { generateToken } from "../../config/token.js";
 import { updateConfig } from "../../config/update.js";
 import { ensureWorkspace } from "../../agent/workspace.js";
@@ -85,14 +87,18 @@ function portFlag(raw: string): number {
   }
 }
 
-function currentDefaults(ctx: CliContext): OnboardDefaults {
+/** The current config (refused when broken) and the wizard's defaults from it. */
+function currentConfig(ctx: CliContext): { config: OpenClawConfig; defaults: OnboardDefaults } {
   const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
   if (snapshot.exists && !snapshot.valid)
     throw new CliError(`${ctx.paths.configPath} has problems; onboarding will not build on a broken config`, {
       exitCode: EXIT.config,
       hint: "See them with: openclaw config validate (or openclaw doctor --fix)",
     });
-  return onboardDefaults(snapshot.config, ctx.paths.workspaceDir, ctx.paths.defaultPort);
+  return {
+    config: snapshot.config,
+    defaults: onboardDefaults(snapshot.config, ctx.paths.workspaceDir, ctx.paths.defaultPort),
+  };
 }
 
 /** Writes the plan: config (one atomic update), the API key profile, the workspace. */
@@ -100,7 +106,7 @@ function applyPlan(ctx: CliContext, plan: OnboardPlan, command: string): void {
   ensurePrivateDir(ctx.paths.stateDir);
   // The key first: a credentials file that cannot be read stops onboarding before the config changes.
   if (plan.profile)
-    saveApiKeyProfile(ctx.paths.credentialsDir, plan.profile.name, plan.profile.provider, plan.profile.key);
+    saveApiKeyProfile(ctx.paths.credentialsDir, plan.profile, (path, text) => atomicWriteFile(path, text));
   updateConfig({
     configPath: ctx.paths.configPath,
     logsDir: ctx.paths.logsDir,
@@ -310,7 +316,7 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     .option("--skip-health", "skip the closing health check")
     .option("--json", "print the outcome as JSON")
     .action(async (flags: OnboardFlags) => {
-      const defaults = currentDefaults(ctx);
+      const { defaults } = currentConfig(ctx);
       let answers: OnboardAnswers;
       if (flags.nonInteractive) {
         answers = answersFromFlags(flags);
@@ -347,11 +353,10 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     .option("--workspace <dir>", "the agent's workspace directory")
     .option("--json", "print the outcome as JSON")
     .action((flags: { workspace?: string; json?: boolean }) => {
-      const defaults = currentDefaults(ctx);
-      const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
+      const { config, defaults } = currentConfig(ctx);
       const plan = planOnboard({ workspace: flags.workspace }, defaults, ctx.env, generateToken);
       // setup only fills in what is missing: an existing config keeps every value it has.
-      const edits = plan.edits.filter((e) => readPath(snapshot.config, e.path) === undefined);
+      const edits = plan.edits.filter((e) => getAtPath(config, e.path) === undefined);
       applyPlan(ctx, { ...plan, edits }, "setup");
       if (flags.json)
         ctx.printJson({
@@ -371,10 +376,4 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
       }
       done(EXIT.ok);
     });
-}
-
-function readPath(config: unknown, path: readonly (string | number)[]): unknown {
-  let cur = config;
-  for (const key of path) cur = cur && typeof cur === "object" ? (cur as Record<string, unknown>)[key] : undefined;
-  return cur;
 }
