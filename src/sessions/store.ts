@@ -50,6 +50,7 @@ export class SessionStore {
   #dirty = false;
   #scheduled: NodeJS.Immediate | NodeJS.Timeout | undefined;
   #lastWrite = -Infinity;
+  #due = 0;
 
   constructor(
     agentsDir: string,
@@ -126,9 +127,9 @@ export class SessionStore {
       updatedAt: now,
     };
     this.index()[key] = entry;
-    // Written with the turn's end (patch) or at exit, not now: the turn is waiting. Should the entry be
-    // lost, the transcript's header brings it back (#adoptOrphans).
-    this.#markDirty();
+    // Not now, the turn is waiting: within one interval, usually together with the turn's end. Should the
+    // entry be lost, the transcript's header brings it back (#adoptOrphans).
+    this.#saveSoon(WRITE_BEHIND_INTERVAL_MS);
     return entry;
   }
 
@@ -153,6 +154,20 @@ export class SessionStore {
     return entry;
   }
 
+  /**
+   * Removes a session from the index and sets its transcript aside as `<id>.<reason>-<time>.jsonl`: a
+   * reset or a delete never destroys a conversation (and the archive is not adopted back).
+   */
+  archive(key: string, reason: "reset" | "deleted"): SessionEntry | undefined {
+    const entry = this.get(key);
+    if (!entry) return undefined;
+    // The transcript first: were the index written first, a crash in between would let #adoptOrphans
+    // bring the session back.
+    const file = this.transcriptPath(entry.sessionId);
+    if (existsSync(file)) renameSync(file, this.transcriptPath(`${entry.sessionId}.${reason}-${Date.now()}`));
+    return this.remove(key);
+  }
+
   list(): { key: string; entry: SessionEntry }[] {
     return Object.entries(this.index())
       .map(([key, entry]) => ({ key, entry }))
@@ -164,7 +179,7 @@ export class SessionStore {
     if (this.#dirty) this.#save(false);
   }
 
-  #markDirty(): void {
+  #saveSoon(atLeastMs = 0): void {
     this.#dirty = true;
     pendingStores.add(this);
     if (!exitHooked) {
@@ -173,11 +188,13 @@ export class SessionStore {
         for (const store of pendingStores) store.flush();
       });
     }
-  }
-
-  #saveSoon(): void {
-    this.#markDirty();
-    if (this.#scheduled) return;
+    // Right after the current work when the index is quiet; under a stream of turns, one write per
+    // interval, so rewriting a large index does not slow every turn.
+    const now = performance.now();
+    const due = now + Math.max(atLeastMs, this.#lastWrite + WRITE_BEHIND_INTERVAL_MS - now);
+    // A write already due as soon as this one stays; a later one is brought forward.
+    if (this.#scheduled && this.#due <= due) return;
+    if (this.#scheduled) clearTimeout(this.#scheduled as NodeJS.Timeout);
     const write = () => {
       this.#scheduled = undefined;
       try {
@@ -187,11 +204,9 @@ export class SessionStore {
         process.emitWarning(`could not write ${this.indexPath}: ${(error as Error).message}`);
       }
     };
-    // Right after the current work when the index is quiet; under a stream of turns, one write per
-    // interval, so rewriting a large index does not slow every turn.
-    const wait = this.#lastWrite + WRITE_BEHIND_INTERVAL_MS - performance.now();
+    this.#due = due;
     // The timer does not hold the process open: the exit hook writes what is pending.
-    this.#scheduled = wait > 0 ? setTimeout(write, wait).unref() : setImmediate(write);
+    this.#scheduled = due > now ? setTimeout(write, due - now).unref() : setImmediate(write);
   }
 
   /**

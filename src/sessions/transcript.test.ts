@@ -141,3 +141,19 @@ test("turn counters are written behind, after the current work, and at exit at t
   assert.equal(child.status, 0, child.stderr);
   assert.match(readFileSync(join(exitDir, "default", "sessions", "sessions.json"), "utf8"), /"totalTokens": 7/);
 });
+
+test("reset and delete set the transcript aside, and it is not adopted back", () => {
+  const agents = join(dir, "agents-archive");
+  const store = new SessionStore(agents, "default");
+  const entry = store.ensure("work");
+  appendEntries(store.transcriptPath(entry.sessionId), [createHeader(entry.sessionId, dir, "work")]);
+  assert.equal(store.archive("work", "reset")?.sessionId, entry.sessionId);
+  assert.equal(store.archive("missing", "deleted"), undefined);
+  const names = readdirSync(join(agents, "default", "sessions"));
+  assert.ok(
+    names.some((n) => n.startsWith(`${entry.sessionId}.reset-`) && n.endsWith(".jsonl")),
+    names.join(" "),
+  );
+  assert.ok(!names.includes(`${entry.sessionId}.jsonl`));
+  assert.equal(new SessionStore(agents, "default").get("work"), undefined);
+});

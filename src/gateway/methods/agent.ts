@@ -1,5 +1,4 @@
 /** `agent`, `agent.wait`, `chat.send|history|abort`, `sessions.list|patch|reset|delete`. @module */
-import { existsSync, renameSync } from "node:fs";
 import * as v from "valibot";
 import { THINKING_LEVELS } from "../../config/schema.js";
 import { ErrorCodes, GatewayError, invalidRequest } from "../../protocol/errors.js";
@@ -251,14 +250,7 @@ export const handlers: Record<string, MethodHandler> = {
         retryable: true,
       });
     const sessions = store(ctx, "default");
-    const entry = sessions.get(key);
-    // Reset keeps the old transcript (renamed), never deletes a conversation.
-    if (entry && existsSync(sessions.transcriptPath(entry.sessionId)))
-      renameSync(
-        sessions.transcriptPath(entry.sessionId),
-        sessions.transcriptPath(`${entry.sessionId}.reset-${Date.now()}`),
-      );
-    sessions.remove(key);
+    sessions.archive(key, "reset");
     return { ok: true, key, entry: sessions.ensure(key) };
   },
 
@@ -269,13 +261,7 @@ export const handlers: Record<string, MethodHandler> = {
       throw new GatewayError(ErrorCodes.UNAVAILABLE, "a run is active in this session; abort it first (chat.abort)", {
         retryable: true,
       });
-    const sessions = store(ctx, "default");
-    const removed = sessions.remove(key);
-    if (removed && existsSync(sessions.transcriptPath(removed.sessionId)))
-      renameSync(
-        sessions.transcriptPath(removed.sessionId),
-        sessions.transcriptPath(`${removed.sessionId}.deleted-${Date.now()}`),
-      );
+    const removed = store(ctx, "default").archive(key, "deleted");
     return { ok: true, key, deleted: removed !== undefined, sessionId: removed?.sessionId ?? null };
   },
 };
