@@ -151,7 +151,7 @@ test("reset and delete set the transcript aside, and it is not adopted back", ()
   assert.equal(store.archive("missing", "deleted"), undefined);
   const names = readdirSync(join(agents, "default", "sessions"));
   assert.ok(
-    names.some((n) => n.startsWith(`${entry.sessionId}.reset-`) && n.endsWith(".jsonl")),
+    names.some((f) => f.startsWith(`${entry.sessionId}.reset-`) && f.endsWith(".jsonl")),
     names.join(" "),
   );
   assert.ok(!names.includes(`${entry.sessionId}.jsonl`));
