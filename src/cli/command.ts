@@ -19,6 +19,8 @@ export interface CliWorld {
 export interface CliContext extends CliWorld {
   /** The environment after `.env` files were loaded (the process environment still wins). */
   readonly env: Record<string, string | undefined>;
+  /** Variables that came from a `.env` file, and which file (a credential's source is named by it). */
+  readonly envOrigins: ReadonlyMap<string, string>;
   readonly profile: string;
   readonly paths: StatePaths;
   readonly color: boolean;

@@ -5,8 +5,11 @@
  */
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
 import { performance } from "node:perf_hooks";
 import { systemNetworkWorld } from "../config/bind-world.js";
+import { describeGatewaySource } from "../config/credential-origin.js";
 import { GatewaySettingsError } from "../config/gateway-settings.js";
 import { resolveGatewayTarget, type GatewayTarget } from "../config/gateway-target.js";
 import { loadConfig } from "../config/load.js";
@@ -56,6 +59,7 @@ export async function resolveTarget(
       config: config ?? loadConfig(ctx.paths.configPath, ctx.env).config,
       paths: ctx.paths,
       network: systemNetworkWorld(ctx.env),
+      envOrigins: ctx.envOrigins,
     });
   } catch (error) {
     if (error instanceof GatewaySettingsError) {
@@ -133,16 +137,7 @@ export function explainFailure(error: unknown, target: GatewayTarget): { reason:
     }
   }
   if (error instanceof GatewayCallError) {
-    if (error.code === "AUTH_FAILED") {
-      const limited = (error.details as { code?: string } | undefined)?.code === "AUTH_RATE_LIMITED";
-      return {
-        kind: "auth",
-        reason: `authentication failed: ${error.message}`,
-        hint: limited
-          ? "Too many wrong attempts from this address; wait and retry with the right token."
-          : `Use this gateway's ${target.password ? "password" : "token"}: --token, OPENCLAW_GATEWAY_TOKEN, or ${target.remote ? "gateway.remote.token" : "gateway.auth.token"} (openclaw config get gateway.auth.token --show-secrets on the gateway host).`,
-      };
-    }
+    if (error.code === "AUTH_FAILED") return explainAuthFailure(error, target);
     if (error.code === "FORBIDDEN")
       return { kind: "forbidden", reason: error.message, hint: "This credential lacks the scope for that method." };
     // A failed agent run carries the provider's next step.
@@ -155,6 +150,38 @@ export function explainFailure(error: unknown, target: GatewayTarget): { reason:
     };
   }
   return { kind: "error", reason: (error as Error).message, hint: "Rerun with --log-level debug for details." };
+}
+
+/**
+ * An AUTH_FAILED answer, in words: which credential the CLI sent (its source, never its value), which one
+ * the gateway expects, or how long a lockout lasts and how to end it. Callers try once and stop here.
+ */
+function explainAuthFailure(
+  error: GatewayCallError,
+  target: GatewayTarget,
+): { reason: string; kind: string; hint: string } {
+  const details = (error.details ?? {}) as { code?: string; authMode?: string; authSource?: string };
+  const sent = target.credentialOrigin?.text ?? "no credential";
+  if (details.code === "AUTH_RATE_LIMITED") {
+    const seconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 0) / 1000));
+    return {
+      kind: "locked-out",
+      reason: `locked out for ${seconds} s: too many failed logins from this address (this attempt was not checked)`,
+      hint: `Wait ${seconds} s, or clear it now by restarting the gateway, which keeps the count in memory (${target.remote ? "on its host" : "openclaw gateway restart for a service"}); this command used ${sent}.`,
+    };
+  }
+  const expected = describeGatewaySource(
+    details.authMode ?? (target.password ? "password" : "token"),
+    details.authSource,
+  );
+  const missing = target.credentialOrigin === undefined;
+  return {
+    kind: "auth",
+    reason: missing
+      ? `authentication failed: the gateway wants a ${details.authMode ?? "token"} and this command has none`
+      : `authentication failed: the gateway refused ${sent}${expected ? `; it expects ${expected}` : ""}`,
+    hint: `Use this gateway's ${details.authMode === "password" ? "password" : "token"}: --token, OPENCLAW_GATEWAY_TOKEN, or ${target.remote ? "gateway.remote.token" : "gateway.auth.token"} (openclaw config get gateway.auth.token --show-secrets on the gateway host). Not retried: each failure counts towards a lockout.`,
+  };
 }
 
 /** Connects, runs `fn`, and always closes; failures become a CliError (exit 1) with the next step. */
@@ -250,13 +277,51 @@ export async function probeOne(
   }
 }
 
-/** Probes until it answers or `totalMs` passes (a service takes a moment to come up). */
+/** Whether a probe failed on its credential: trying again cannot help and counts towards a lockout. */
+export function isAuthFailure(probe: ProbeResult): boolean {
+  return probe.error?.kind === "auth" || probe.error?.kind === "locked-out";
+}
+
+/**
+ * Probes until it answers or `totalMs` passes (a service takes a moment to come up). A credential the
+ * gateway refuses ends it at once: a retry loop would lock the user out.
+ */
 export async function waitForProbe(target: GatewayTarget, totalMs: number): Promise<ProbeResult> {
   const deadline = Date.now() + totalMs;
   let last = await probeOne(target, "local", "Local", 2000);
-  while (!last.ok && Date.now() < deadline) {
+  while (!last.ok && !isAuthFailure(last) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));
     last = await probeOne(target, "local", "Local", 2000);
   }
   return last;
+}
+
+/** `GET /readyz` on the target's port, without credentials: `ready`, `starting`, or `down` (nothing answers). */
+export function probeReadiness(target: GatewayTarget, timeoutMs: number): Promise<"ready" | "starting" | "down"> {
+  const url = new URL(target.url.replace(/^ws/, "http"));
+  url.pathname = "/readyz";
+  const get = url.protocol === "https:" ? httpsGet : httpGet;
+  return new Promise((resolve) => {
+    const req = get(url, { timeout: timeoutMs, ca: readCa(target.caFile) }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 ? "ready" : "starting");
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", () => resolve("down"));
+  });
+}
+
+/** Polls `/readyz` until the gateway is ready (or gone, with `until: "down"`), at most `totalMs`. */
+export async function waitForReadiness(
+  target: GatewayTarget,
+  totalMs: number,
+  until: "ready" | "down" = "ready",
+): Promise<"ready" | "starting" | "down"> {
+  const deadline = Date.now() + totalMs;
+  let state = await probeReadiness(target, 1000);
+  while (state !== until && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    state = await probeReadiness(target, 1000);
+  }
+  return state;
 }

@@ -173,6 +173,7 @@ function createContext(globals: GlobalOptions, world: CliWorld): CliContext {
   const paths = resolveStatePaths({ profile, env, homedir: world.homedir, cwd: world.cwd });
   // The state dir's .env first, then the working directory's; neither overrides a variable already set.
   const envFiles = loadEnvFiles([paths.envFile, join(world.cwd, ".env")], env);
+  const envOrigins = new Map(envFiles.flatMap((file) => file.applied.map((name) => [name, file.file] as const)));
   const color = globals.color && env.NO_COLOR === undefined && world.stdout.isTTY === true;
   const logLevel: LogLevel =
     globals.logLevel ?? (isLogLevel(env.OPENCLAW_LOG_LEVEL ?? "") ? (env.OPENCLAW_LOG_LEVEL as LogLevel) : "warn");
@@ -197,6 +198,7 @@ function createContext(globals: GlobalOptions, world: CliWorld): CliContext {
   return {
     ...world,
     env,
+    envOrigins,
     profile,
     paths,
     color,

@@ -5,7 +5,7 @@
  */
 import WebSocket from "ws";
 import type { ErrorShape, EventFrame, ResponseFrame } from "../protocol/index.js";
-import { CLI_DEFAULT_SCOPES, PROTOCOL_VERSION } from "../protocol/index.js";
+import { CLI_DEFAULT_SCOPES, CloseCodes, PROTOCOL_VERSION } from "../protocol/index.js";
 
 export interface GatewayClientOptions {
   readonly url: string;
@@ -77,6 +77,8 @@ export class GatewayClient {
   #closedByUser = false;
   #attempt = 0;
   #everConnected = false;
+  /** Set when the gateway refused our credential: retrying it would only spend the failed-login budget. */
+  #authRefused = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   readonly #pending = new Map<string, Pending>();
   readonly #eventListeners = new Set<(event: EventFrame) => void>();
@@ -184,6 +186,7 @@ export class GatewayClient {
           ws.send(JSON.stringify({ type: "req", id: "connect", method: "connect", params: this.#connectParams() }));
         } else if (frame.type === "res" && frame.id === "connect") {
           if (!frame.ok) {
+            if (frame.error?.code === "AUTH_FAILED") this.#authRefused = true;
             fail(new GatewayCallError(frame.error ?? { code: "UNAVAILABLE", message: "connect failed" }));
             return;
           }
@@ -300,8 +303,11 @@ export class GatewayClient {
     this.hello = undefined;
     for (const listener of this.#closeListeners) listener(code, reason);
     const policy = this.options.reconnect;
+    // The credential changed under us (4001) or was refused: the same one will not do on a reconnect.
+    if (code === CloseCodes.AUTH_CHANGED) this.#authRefused = true;
     if (
       !this.#everConnected ||
+      this.#authRefused ||
       this.#closedByUser ||
       !policy ||
       this.#reconnectTimer ||

@@ -6,6 +6,7 @@
  * @module
  */
 import { isLoopbackAddress, isTailscaleAddress, resolveBindTarget, type NetworkWorld } from "./bind.js";
+import { configOrigin, envOrigin, flagOrigin, type CredentialOrigin, type EnvOrigins } from "./credential-origin.js";
 import { GatewaySettingsError, resolveGatewaySettings } from "./gateway-settings.js";
 import type { Env, StatePaths } from "./paths.js";
 import type { OpenClawConfig } from "./schema.js";
@@ -25,6 +26,8 @@ export interface GatewayTarget {
   readonly password?: string | undefined;
   /** Where the credential came from, for display: `token (configured)`, `token (env)`, `none`. */
   readonly authLabel: string;
+  /** Where the credential came from, in full (`OPENCLAW_GATEWAY_TOKEN from your shell`); none without one. */
+  readonly credentialOrigin?: CredentialOrigin | undefined;
   /** For the local gateway with its own TLS certificate: the file to trust (caPath, else the certificate). */
   readonly caFile?: string | undefined;
 }
@@ -71,8 +74,10 @@ export async function resolveGatewayTarget(input: {
   flags: TargetFlags;
   env: Env;
   config: OpenClawConfig;
-  paths: Pick<StatePaths, "defaultPort">;
+  paths: Pick<StatePaths, "defaultPort"> & Partial<Pick<StatePaths, "configPath">>;
   network: NetworkWorld;
+  /** Which variables came from a `.env` file, so a source can be named as that file. */
+  envOrigins?: EnvOrigins | undefined;
 }): Promise<GatewayTarget> {
   const { flags, env, config } = input;
   const remoteMode = config.gateway?.mode === "remote";
@@ -104,11 +109,38 @@ export async function resolveGatewayTarget(input: {
   let token: string | undefined;
   let password: string | undefined;
   let authLabel = "none";
-  if (flags.token) [token, authLabel] = [flags.token, "token (flag)"];
-  else if (flags.password) [password, authLabel] = [flags.password, "password (flag)"];
-  else if (env.OPENCLAW_GATEWAY_TOKEN) [token, authLabel] = [env.OPENCLAW_GATEWAY_TOKEN, "token (env)"];
-  else if (env.OPENCLAW_GATEWAY_PASSWORD) [password, authLabel] = [env.OPENCLAW_GATEWAY_PASSWORD, "password (env)"];
-  else if (configured?.token) [token, authLabel] = [configured.token, "token (configured)"];
-  else if (configured?.password) [password, authLabel] = [configured.password, "password (configured)"];
-  return { url: checked.toString().replace(/\/$/, ""), urlSource, remote, token, password, authLabel, caFile };
+  let origin: CredentialOrigin | undefined;
+  const configPath = input.paths.configPath ?? "the config";
+  if (flags.token) [token, authLabel, origin] = [flags.token, "token (flag)", flagOrigin("token")];
+  else if (flags.password) [password, authLabel, origin] = [flags.password, "password (flag)", flagOrigin("password")];
+  else if (env.OPENCLAW_GATEWAY_TOKEN)
+    [token, authLabel, origin] = [env.OPENCLAW_GATEWAY_TOKEN, "token (env)", envOrigin("token", input.envOrigins)];
+  else if (env.OPENCLAW_GATEWAY_PASSWORD)
+    [password, authLabel, origin] = [
+      env.OPENCLAW_GATEWAY_PASSWORD,
+      "password (env)",
+      envOrigin("password", input.envOrigins),
+    ];
+  else if (configured?.token)
+    [token, authLabel, origin] = [
+      configured.token,
+      "token (configured)",
+      configOrigin("token", configPath, useRemoteCreds),
+    ];
+  else if (configured?.password)
+    [password, authLabel, origin] = [
+      configured.password,
+      "password (configured)",
+      configOrigin("password", configPath, useRemoteCreds),
+    ];
+  return {
+    url: checked.toString().replace(/\/$/, ""),
+    urlSource,
+    remote,
+    token,
+    password,
+    authLabel,
+    credentialOrigin: origin,
+    caFile,
+  };
 }

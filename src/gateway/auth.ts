@@ -11,6 +11,14 @@ export interface ActiveAuth {
   readonly mode: GatewayAuthMode;
   readonly token?: string | undefined;
   readonly password?: string | undefined;
+  /** Where the secret came from (flag, env, config): told to a refused client so it can name the mismatch. */
+  readonly tokenSource?: string | undefined;
+  readonly passwordSource?: string | undefined;
+}
+
+/** The source of the secret the gateway expects, as a word (never the value). */
+export function expectedSource(auth: ActiveAuth): string | undefined {
+  return auth.mode === "token" ? auth.tokenSource : auth.mode === "password" ? auth.passwordSource : undefined;
 }
 
 /** Hashing both sides first makes the comparison constant-time whatever the lengths. */

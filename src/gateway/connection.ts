@@ -33,7 +33,7 @@ import {
   MIN_PROBE_PROTOCOL_VERSION,
   type ProtocolVersion,
 } from "../protocol/version.js";
-import { checkSharedSecret } from "./auth.js";
+import { checkSharedSecret, expectedSource } from "./auth.js";
 import { serveRequestOf, verifyServeIdentity, type ServeRequest } from "./tailscale.js";
 import type { EventOptions, PresenceEntry, RegisteredClient } from "./clients.js";
 import { buildHello } from "./hello.js";
@@ -397,6 +397,8 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
           authReason: outcome.reason,
           canRetryWithDeviceToken: false,
           recommendedNextStep: "update_auth_credentials",
+          authMode: this.#runtime.auth.mode,
+          ...(expectedSource(this.#runtime.auth) ? { authSource: expectedSource(this.#runtime.auth) } : {}),
           ...(lockout > 0 ? { lockedOutForMs: lockout } : {}),
         },
       },
@@ -412,7 +414,6 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     method: string,
     user?: string,
   ): void {
-    this.#runtime.rateLimiter.recordSuccess(this.remoteAddress);
     this.#params = params;
     this.protocol = protocol;
     this.role = role;

@@ -47,6 +47,17 @@ test("the rate limiter locks out after N failures in the window, per address, an
   assert.equal(bounded.retryAfterMs("ip0"), 0, "old entries were evicted");
 });
 
+test("a success between failures does not reset the count (a guesser shares its address with real clients)", () => {
+  let now = 0;
+  const limiter = new AuthRateLimiter({ maxAttempts: 3, windowMs: 1000, lockoutMs: 5000 }, () => now);
+  assert.equal(limiter.recordFailure("a"), 0);
+  now = 100; // a legitimate login from the same address happens here; the limiter is not told
+  assert.equal(limiter.recordFailure("a"), 0);
+  now = 200;
+  assert.equal(limiter.recordFailure("a"), 5000, "locked out after 3 failures in the window");
+  assert.equal(limiter.retryAfterMs("a"), 5000);
+});
+
 test("origins: none (not a browser), same host, or listed", () => {
   assert.deepEqual(checkOrigin(undefined, "127.0.0.1:1", []), { ok: true });
   assert.deepEqual(checkOrigin("http://127.0.0.1:1", "127.0.0.1:1", []), { ok: true });

@@ -67,10 +67,7 @@ function checkBearer(runtime: GatewayRuntime, req: IncomingMessage): { verdict: 
   const presented = bearerOf(req.headers.authorization);
   if (presented === undefined) return { verdict: "missing", retryAfterMs: 0 };
   const outcome = checkSharedSecret(runtime.auth, { token: presented, password: presented });
-  if (outcome.ok) {
-    runtime.rateLimiter.recordSuccess(address);
-    return { verdict: "ok", retryAfterMs: 0 };
-  }
+  if (outcome.ok) return { verdict: "ok", retryAfterMs: 0 };
   runtime.rateLimiter.recordFailure(address);
   runtime.log.warn("http authentication failed", { ip: address, path: req.url?.split("?")[0] });
   return { verdict: "invalid", retryAfterMs: 0 };

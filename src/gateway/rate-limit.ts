@@ -1,6 +1,8 @@
 /**
  * Failed-authentication limiter: N failures per window per remote address, then a lockout. Loopback is
- * not exempt (a local process guessing the token is still guessing). Bounded in memory.
+ * not exempt (a local process guessing the token is still guessing). A success does not clear the count:
+ * a guesser shares its address with legitimate clients (every local process; everyone behind one NAT),
+ * and their logins must not reset its budget. Bounded in memory.
  * @module
  */
 
@@ -51,10 +53,5 @@ export class AuthRateLimiter {
     const max = this.#options.maxEntries ?? 10_000;
     while (this.#entries.size > max) this.#entries.delete(this.#entries.keys().next().value!);
     return Math.max(0, entry.lockedUntil - now);
-  }
-
-  recordSuccess(address: string): void {
-    const entry = this.#entries.get(address);
-    if (entry && entry.lockedUntil <= this.#now()) this.#entries.delete(address);
   }
 }

@@ -1,10 +1,20 @@
 /** `openclaw gateway install|uninstall|start|stop|restart|status` and the hidden `supervise`. @module */
 import type { Command } from "commander";
 import { userInfo } from "node:os";
+import {
+  credentialAgreement,
+  ENV_NAME,
+  resolveServiceCredential,
+  type Agreement,
+  type CredentialKind,
+  type ServiceCredential,
+} from "../../config/credential-origin.js";
 import { resolveGatewaySettings } from "../../config/gateway-settings.js";
+import type { GatewayTarget } from "../../config/gateway-target.js";
 import { loadConfig, readConfigSnapshot } from "../../config/load.js";
 import { resolveProfile, resolveStatePaths } from "../../config/paths.js";
 import { ensureGatewayToken } from "../../config/token.js";
+import type { ConfigEdit } from "../../config/edit.js";
 import { updateConfig } from "../../config/update.js";
 import { findPortListeners, isGatewayCommandLine } from "../../gateway/port-owner.js";
 import { findLastGatewayError } from "../../logging/last-error.js";
@@ -16,7 +26,15 @@ import { buildServiceSpec, type ServiceSpec } from "../../service/spec.js";
 import { VERSION } from "../../version.js";
 import type { CliContext } from "../command.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
-import { probeOne, resolveTarget, waitForProbe, type ProbeResult, type RpcOptions } from "../gateway-rpc.js";
+import {
+  probeOne,
+  probeReadiness,
+  resolveTarget,
+  waitForProbe,
+  waitForReadiness,
+  type ProbeResult,
+  type RpcOptions,
+} from "../gateway-rpc.js";
 import { formatUptime } from "./health.js";
 import {
   collectDeep,
@@ -50,14 +68,19 @@ function asCliError(error: unknown): unknown {
   return error;
 }
 
+/** The state paths a service with this environment resolves (its HOME, profile and overrides). */
+function servicePaths(env: Record<string, string>, fallbackHome: string) {
+  const home = env.HOME ?? fallbackHome;
+  const profile = resolveProfile({ env });
+  return { home, profile, paths: resolveStatePaths({ profile, env, homedir: home, cwd: home }) };
+}
+
 /** What the installed definition will run: its profile, config, port and bind, resolved like the CLI does. */
 export function serviceConfigView(installed: InstalledDefinition, fallbackHome: string): ServiceConfigView {
   const env = installed.environment;
   const portIndex = installed.execStart.indexOf("--port");
   const portFlag = portIndex >= 0 ? installed.execStart[portIndex + 1] : undefined;
-  const home = env.HOME ?? fallbackHome;
-  const profile = resolveProfile({ env });
-  const paths = resolveStatePaths({ profile, env, homedir: home, cwd: home });
+  const { profile, paths } = servicePaths(env, fallbackHome);
   const snapshot = readConfigSnapshot(paths.configPath, env);
   const settings = resolveGatewaySettings({
     flags: { port: portFlag },
@@ -74,6 +97,37 @@ export function serviceConfigView(installed: InstalledDefinition, fallbackHome: 
     valid: snapshot.valid,
     version: env.OPENCLAW_SERVICE_VERSION,
   };
+}
+
+/** The credential a gateway started with this environment expects (kept in memory, never printed). */
+function serviceCredentialOf(
+  environment: Record<string, string>,
+  fallbackHome: string,
+  pending?: { kind: CredentialKind; value: string },
+): ServiceCredential {
+  const { home, paths } = servicePaths(environment, fallbackHome);
+  const snapshot = readConfigSnapshot(paths.configPath, environment);
+  return resolveServiceCredential({
+    serviceEnv: environment,
+    workingDirectory: home,
+    paths,
+    config: snapshot.valid ? snapshot.config : {},
+    pendingConfigValue: pending,
+  });
+}
+
+/** Whether the CLI's credential opens the installed service; undefined when the CLI targets another gateway. */
+function serviceAgreement(
+  ctx: CliContext,
+  installed: InstalledDefinition | undefined,
+  target: GatewayTarget,
+): Agreement | undefined {
+  if (!installed || target.remote) return undefined;
+  if (Number(new URL(target.url).port) !== serviceConfigView(installed, ctx.homedir).port) return undefined;
+  return credentialAgreement(
+    { secret: target.token ?? target.password, origin: target.credentialOrigin },
+    serviceCredentialOf(installed.environment, ctx.homedir),
+  );
 }
 
 function cliConfigView(ctx: CliContext): ServiceConfigView {
@@ -103,14 +157,41 @@ export function lineDiff(before: string, after: string): string[] {
   return [...removed, ...added];
 }
 
-async function localProbe(ctx: CliContext, totalMs: number): Promise<ProbeResult> {
-  const target = await resolveTarget(ctx, {});
-  return totalMs > 0 ? waitForProbe(target, totalMs) : probeOne(target, "local", "Local", 3000);
+/** How a start, restart or install ended: the RPC probe, or, when the credentials differ, `/readyz` alone. */
+interface Confirmation {
+  readonly ok: boolean;
+  readonly probe?: ProbeResult | undefined;
+  readonly readiness?: string | undefined;
+  readonly mismatch?: Agreement | undefined;
 }
 
-function printFailure(ctx: CliContext, backend: ServiceBackend, probe: ProbeResult, state: ServiceStatus): void {
+/**
+ * Waits for the service to answer. With a credential the service will refuse, no login is tried (it would
+ * count towards a lockout): readiness comes from `/readyz`, and the mismatch is the outcome.
+ */
+async function confirmUp(ctx: CliContext, backend: ServiceBackend, totalMs: number): Promise<Confirmation> {
+  const target = await resolveTarget(ctx, {});
+  const agreement = serviceAgreement(ctx, await backend.readInstalled(), target);
+  if (agreement && !agreement.agree) {
+    const readiness = await waitForReadiness(target, totalMs);
+    return { ok: false, readiness, mismatch: agreement };
+  }
+  const probe = await waitForProbe(target, totalMs);
+  return { ok: probe.ok, probe };
+}
+
+function printFailure(ctx: CliContext, backend: ServiceBackend, outcome: Confirmation, state: ServiceStatus): void {
+  if (outcome.mismatch) {
+    ctx.warn(`Runtime: ${state.runtime}; /readyz: ${outcome.readiness ?? "unknown"}`);
+    ctx.warn(`Auth ${outcome.mismatch.message}; no login was tried, so nothing counts towards a lockout.`);
+    ctx.warn(outcome.mismatch.fix ?? "");
+    return;
+  }
+  const probe = outcome.probe;
   const last = findLastGatewayError(ctx.paths.logsDir);
-  ctx.warn(`RPC probe: failed: ${probe.error?.message ?? "no answer"}`);
+  ctx.warn(`RPC probe: failed: ${probe?.error?.message ?? "no answer"}`);
+  if (probe?.error?.hint && (probe.error.kind === "auth" || probe.error.kind === "locked-out"))
+    ctx.warn(probe.error.hint);
   ctx.warn(`Runtime: ${state.runtime}${state.detail ? ` (${state.detail})` : ""}`);
   ctx.warn(`Last gateway error: ${last ? last.message : "(none)"}`);
   ctx.warn(`Logs: ${backend.logsHint}`);
@@ -124,6 +205,7 @@ export function registerServiceCommands(gateway: Command, ctx: CliContext, done:
     )
     .option("--force", "replace an installed service whose definition differs")
     .option("--port <port>", "port for the service (default: the resolved gateway port)")
+    .option("--token <token>", "the token the service uses, saved to gateway.auth.token (never to the unit)")
     .option("--system", "a systemd system unit (for servers; needs root)")
     .option("--user <name>", "with --system: the account the gateway runs as")
     .option("--runtime <runtime>", "node (the only one supported)", "node")
@@ -132,6 +214,7 @@ export function registerServiceCommands(gateway: Command, ctx: CliContext, done:
       async (opts: {
         force?: boolean;
         port?: string;
+        token?: string;
         system?: boolean;
         user?: string;
         runtime: string;
@@ -180,23 +263,65 @@ export function registerServiceCommands(gateway: Command, ctx: CliContext, done:
     });
 }
 
-export async function installService(
+type InstallOptions = {
+  force?: boolean;
+  port?: string;
+  token?: string;
+  system?: boolean;
+  user?: string;
+  runtime: string;
+  json?: boolean;
+};
+
+/**
+ * Service definitions never hold secrets, so a credential the CLI takes from the shell reaches the service
+ * through the config, as upstream does with `install --token`. Decided before anything is written: a
+ * credential that would differ from the service's is refused with the command that resolves it.
+ */
+function planCredential(
   ctx: CliContext,
-  opts: { force?: boolean; port?: string; system?: boolean; user?: string; runtime: string; json?: boolean },
-): Promise<number> {
+  target: GatewayTarget,
+  spec: ServiceSpec,
+  flagToken: string | undefined,
+): { edit?: ConfigEdit; note?: string } {
+  const origin = target.credentialOrigin;
+  const secret = flagToken ?? target.token ?? target.password;
+  if (secret === undefined || !origin) return {};
+  const kind: CredentialKind = flagToken ? "token" : origin.kind;
+  const current = serviceCredentialOf(spec.environment, ctx.homedir);
+  if (current.mode === "none" || current.secret === secret) return {};
+  const where = current.origin?.where;
+  const carried = serviceCredentialOf(spec.environment, ctx.homedir, { kind, value: secret });
+  const carriable = carried.secret === secret && carried.origin?.where === "config";
+  const source = flagToken ? "--token" : origin.text;
+  if (carriable && (flagToken || where === "generated" || where === "none")) {
+    return {
+      edit: { path: ["gateway", "auth", kind], value: secret },
+      note: `Saved ${source} as gateway.auth.${kind} in ${ctx.paths.configPath} (mode 0600): the service reads it there, because service definitions never hold secrets.`,
+    };
+  }
+  const shellName = ENV_NAME[origin.kind];
+  const hint =
+    origin.where === "shell" || origin.where === "env-file"
+      ? [
+          `Either unset ${shellName}${origin.where === "env-file" ? ` (in ${origin.file})` : ""} and rerun: the CLI then uses ${current.origin?.text ?? "the service's"},`,
+          where === "config"
+            ? `or make this one the service's: openclaw gateway install --${kind} "$${shellName}"`
+            : `or give ${current.origin?.text ?? "the service's source"} the same value.`,
+        ].join("\n")
+      : `Give ${current.origin?.text ?? "the service's source"} the same value, or remove it.`;
+  throw new CliError(
+    `${source} differs from ${current.origin?.text ?? "the service's credential"}, which the service would use. Nothing was written.`,
+    { hint },
+  );
+}
+
+export async function installService(ctx: CliContext, opts: InstallOptions): Promise<number> {
   if (opts.runtime !== "node")
     throw new UsageError(`--runtime ${opts.runtime} is not supported`, "The gateway runs on Node.js: --runtime node");
+  if (opts.token !== undefined && !/^\S{16,}$/.test(opts.token))
+    throw new UsageError("--token needs at least 16 characters and no spaces", "Generate one: openssl rand -hex 32");
   let snapshot = loadConfig(ctx.paths.configPath, ctx.env);
-  if (!snapshot.exists || snapshot.config.gateway?.mode === undefined) {
-    snapshot = updateConfig({
-      configPath: ctx.paths.configPath,
-      logsDir: ctx.paths.logsDir,
-      env: ctx.env,
-      edits: [{ path: ["gateway", "mode"], value: "local" }],
-      command: "gateway install",
-      now: ctx.now(),
-    }).after;
-  }
   if (snapshot.config.gateway?.mode === "remote") {
     throw new CliError("gateway.mode is remote: this machine is a client, so no local gateway service is installed", {
       exitCode: EXIT.config,
@@ -209,7 +334,50 @@ export async function installService(
     config: snapshot.config,
     paths: ctx.paths,
   });
-  const token = ensureGatewayToken({ paths: ctx.paths, env: ctx.env, snapshot, settings, command: "gateway install" });
+  const { backend, reason } = await backendFor(ctx, opts.system === true);
+  const user = opts.user ?? ctx.env.SUDO_USER ?? userInfo().username;
+  const spec = serviceSpecFor(ctx, settings.port, opts.system === true, user);
+  const credential = planCredential(
+    ctx,
+    await resolveTarget(ctx, opts.token ? { token: opts.token } : {}, snapshot.config),
+    spec,
+    opts.token,
+  );
+
+  const edits: ConfigEdit[] = [];
+  const notes: string[] = [];
+  if (!snapshot.exists || snapshot.config.gateway?.mode === undefined)
+    edits.push({ path: ["gateway", "mode"], value: "local" });
+  // The CLI finds its gateway through the config: a service on another port would be out of its reach.
+  const cliPort = resolveGatewaySettings({ env: ctx.env, config: snapshot.config, paths: ctx.paths }).port;
+  if (opts.port !== undefined && cliPort !== settings.port && settings.portSource === "flag") {
+    edits.push({ path: ["gateway", "port"], value: settings.port });
+    notes.push(`Saved gateway.port ${settings.port} in ${ctx.paths.configPath}, so the CLI finds the service there.`);
+  }
+  if (credential.edit) edits.push(credential.edit);
+  if (credential.note) notes.push(credential.note);
+  if (edits.length > 0) {
+    snapshot = updateConfig({
+      configPath: ctx.paths.configPath,
+      logsDir: ctx.paths.logsDir,
+      env: ctx.env,
+      edits,
+      command: "gateway install",
+      now: ctx.now(),
+    }).after;
+  }
+  for (const note of notes) ctx.warn(note);
+  // The service would generate its own token: generate it now, so the CLI reads the same one.
+  const generate = serviceCredentialOf(spec.environment, ctx.homedir).origin?.where === "generated";
+  const token = generate
+    ? ensureGatewayToken({
+        paths: ctx.paths,
+        env: ctx.env,
+        snapshot,
+        settings: resolveGatewaySettings({ env: {}, config: snapshot.config, paths: ctx.paths }),
+        command: "gateway install",
+      })
+    : { snapshot, generated: false };
   if (token.generated)
     ctx.warn(`Generated a gateway token and saved it to ${ctx.paths.configPath} (gateway.auth.token).`);
   settings = resolveGatewaySettings({
@@ -225,9 +393,6 @@ export async function installService(
       `Warning: port ${settings.port} is held by another program: pid ${other.pid ?? "?"} ${other.commandLine ?? ""} (${other.address}); the service will fail to listen until it is free.`,
     );
 
-  const { backend, reason } = await backendFor(ctx, opts.system === true);
-  const user = opts.user ?? ctx.env.SUDO_USER ?? userInfo().username;
-  const spec = serviceSpecFor(ctx, settings.port, opts.system === true, user);
   const text = backend.render(spec);
   const existing = await backend.readInstalled();
   let action: "installed" | "updated" | "unchanged";
@@ -251,7 +416,8 @@ export async function installService(
     );
 
   const before = await backend.status();
-  if (action === "updated" && before.runtime === "running") await backend.restart();
+  // A new credential in the config reaches a running gateway by reload; a new definition needs a restart.
+  if ((action === "updated" || credential.edit) && before.runtime === "running") await backend.restart();
   else if (before.runtime !== "running") await backend.start();
 
   let linger: string | undefined;
@@ -266,11 +432,11 @@ export async function installService(
     } else linger = state.state;
   }
 
-  const probe = await localProbe(ctx, STARTUP_PROBE_MS);
+  const outcome = await confirmUp(ctx, backend, STARTUP_PROBE_MS);
   const after = await backend.status();
   if (opts.json) {
     ctx.printJson({
-      ok: probe.ok,
+      ok: outcome.ok,
       action,
       backend: backend.kind,
       label: backend.label,
@@ -278,16 +444,17 @@ export async function installService(
       reason,
       port: settings.port,
       runtime: after.runtime,
-      probe,
+      probe: outcome.probe,
+      ...(outcome.mismatch ? { authMismatch: outcome.mismatch.message, readiness: outcome.readiness } : {}),
       ...(linger ? { linger } : {}),
     });
-  } else if (probe.ok) {
+  } else if (outcome.ok && outcome.probe) {
     ctx.print(
-      `Runtime: ${after.runtime}${after.pid ? ` (pid ${after.pid})` : ""}\nRPC probe: ok (${probe.latencyMs}ms) at ${probe.url}`,
+      `Runtime: ${after.runtime}${after.pid ? ` (pid ${after.pid})` : ""}\nRPC probe: ok (${outcome.probe.latencyMs}ms) at ${outcome.probe.url}`,
     );
   }
-  if (!probe.ok) {
-    if (!opts.json) printFailure(ctx, backend, probe, after);
+  if (!outcome.ok) {
+    if (!opts.json) printFailure(ctx, backend, outcome, after);
     return EXIT.failure;
   }
   return EXIT.ok;
@@ -344,34 +511,37 @@ async function control(
   if (action === "stop") {
     await backend.stop();
     const settings = cliConfigView(ctx);
-    const deadline = Date.now() + 35_000;
-    let probe = await probeOne(await resolveTarget(ctx, {}), "local", "Local", 1000);
-    while (probe.ok && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      probe = await probeOne(await resolveTarget(ctx, {}), "local", "Local", 1000);
-    }
+    // Released is a question for the port, not for a login: /readyz answers without credentials.
+    const released = (await waitForReadiness(await resolveTarget(ctx, {}), 35_000, "down")) === "down";
     const after = await backend.status();
-    if (opts.json)
-      ctx.printJson({ ok: !probe.ok, action, runtime: after.runtime, port: settings.port, released: !probe.ok });
+    if (opts.json) ctx.printJson({ ok: released, action, runtime: after.runtime, port: settings.port, released });
     else
       ctx.print(
-        probe.ok
-          ? `Stop requested, but port ${settings.port} still answers.`
-          : `Stopped ${backend.label}; port ${settings.port} is released.`,
+        released
+          ? `Stopped ${backend.label}; port ${settings.port} is released.`
+          : `Stop requested, but port ${settings.port} still answers.`,
       );
-    return probe.ok ? EXIT.failure : EXIT.ok;
+    return released ? EXIT.ok : EXIT.failure;
   }
   if (action === "start") await backend.start();
   else await backend.restart();
-  const probe = await localProbe(ctx, STARTUP_PROBE_MS);
+  const outcome = await confirmUp(ctx, backend, STARTUP_PROBE_MS);
   const after = await backend.status();
-  if (opts.json) ctx.printJson({ ok: probe.ok, action, runtime: after.runtime, pid: after.pid, probe });
-  else if (probe.ok)
+  if (opts.json)
+    ctx.printJson({
+      ok: outcome.ok,
+      action,
+      runtime: after.runtime,
+      pid: after.pid,
+      probe: outcome.probe,
+      ...(outcome.mismatch ? { authMismatch: outcome.mismatch.message, readiness: outcome.readiness } : {}),
+    });
+  else if (outcome.ok && outcome.probe)
     ctx.print(
-      `${action === "start" ? "Started" : "Restarted"} ${backend.label}: runtime ${after.runtime}${after.pid ? ` (pid ${after.pid})` : ""}, RPC probe ok (${probe.latencyMs}ms)`,
+      `${action === "start" ? "Started" : "Restarted"} ${backend.label}: runtime ${after.runtime}${after.pid ? ` (pid ${after.pid})` : ""}, RPC probe ok (${outcome.probe.latencyMs}ms)`,
     );
-  else printFailure(ctx, backend, probe, after);
-  return probe.ok ? EXIT.ok : EXIT.failure;
+  else printFailure(ctx, backend, outcome, after);
+  return outcome.ok ? EXIT.ok : EXIT.failure;
 }
 
 async function statusCommand(
@@ -387,11 +557,19 @@ async function statusCommand(
   let probe: ProbeResult | undefined;
   let target: string | undefined;
   let authLabel = "unknown";
+  let authMismatch: GatewayStatusReport["authMismatch"];
   try {
     const resolved = await resolveTarget(ctx, {} as RpcOptions);
     target = resolved.url;
     authLabel = resolved.authLabel;
-    if (opts.probe) probe = await probeOne(resolved, "local", "Local", 3000);
+    const agreement = service.runtime === "running" ? serviceAgreement(ctx, installed, resolved) : undefined;
+    if (agreement && !agreement.agree) {
+      authMismatch = {
+        message: agreement.message ?? "mismatch",
+        fix: agreement.fix ?? "",
+        readiness: await probeReadiness(resolved, 2000),
+      };
+    } else if (opts.probe) probe = await probeOne(resolved, "local", "Local", 3000);
   } catch (error) {
     probe = {
       id: "local",
@@ -422,10 +600,12 @@ async function statusCommand(
     lastError,
     linger,
     deep: opts.deep ? await collectDeep(ctx, world, cli.port) : undefined,
+    authMismatch,
   };
   if (opts.json) ctx.printJson(report);
   else for (const line of renderGatewayStatus(report, formatUptime)) ctx.print(line);
   // 0 when the gateway runs and answers: under its service, or in the foreground with no service installed.
+  if (authMismatch) return EXIT.failure;
   if (!opts.probe) return service.runtime === "running" ? EXIT.ok : EXIT.failure;
   return probe?.ok && (service.runtime === "running" || !service.installed) ? EXIT.ok : EXIT.failure;
 }

@@ -37,6 +37,8 @@ export interface GatewayStatusReport {
   readonly lastError?: LastError | undefined;
   readonly linger?: string | undefined;
   readonly deep?: DeepScan | undefined;
+  /** The CLI's credential differs from the one the service uses: the probe is skipped, not tried and failed. */
+  readonly authMismatch?: { message: string; fix: string; readiness: string } | undefined;
 }
 
 const BACKEND_NAMES: Record<BackendKind, string> = {
@@ -83,7 +85,15 @@ export function renderGatewayStatus(report: GatewayStatusReport, uptime: (second
     "--------------",
     `Service:     ${service.installed ? `${BACKEND_NAMES[service.backend]} ${service.label}${service.enabled === false ? " (disabled)" : ""}` : "not installed (openclaw gateway install)"}`,
     `Runtime:     ${service.runtime}${runtimeDetail.length ? ` (${runtimeDetail.join(", ")})` : ""}`,
-    `RPC probe:   ${!probe ? "skipped" : probe.ok ? `ok (${probe.latencyMs}ms)` : `failed: ${probe.error?.message ?? "no answer"}`}`,
+    `RPC probe:   ${
+      report.authMismatch
+        ? `skipped: the CLI's credential differs from the service's (a try would count as a failed login); /readyz: ${report.authMismatch.readiness}`
+        : !probe
+          ? "skipped"
+          : probe.ok
+            ? `ok (${probe.latencyMs}ms)`
+            : `failed: ${probe.error?.message ?? "no answer"}`
+    }`,
   ];
   if (probe?.ok) {
     lines.push(`Version:     ${probe.version ?? "unknown"}`);
@@ -104,6 +114,9 @@ export function renderGatewayStatus(report: GatewayStatusReport, uptime: (second
   );
   if (service.installed) lines.push(`Logs:        ${service.logsHint}`);
   const warnings: string[] = [];
+  if (report.authMismatch) warnings.push(`Auth ${report.authMismatch.message}. ${report.authMismatch.fix}`);
+  else if (probe?.error && (probe.error.kind === "auth" || probe.error.kind === "locked-out"))
+    warnings.push(`${probe.error.message}. ${probe.error.hint}`);
   if (
     serviceConfig &&
     (serviceConfig.port !== cli.port || serviceConfig.bind !== cli.bind || serviceConfig.configPath !== cli.configPath)
