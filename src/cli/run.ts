@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { loadEnvFiles } from "../config/env-file.js";
-import { formatMode, isOpenToOthers, modeOf } from "../config/fs-safe.js";
+import { formatMode, isOpenToOthers, modeOf } from "../files/fs-safe.js";
 // ConfigEditError lives beside ConfigError: importing edit.ts here would load jsonc-parser for every command.
 import { ConfigEditError, ConfigError } from "../config/issues.js";
 import { KeyPathError } from "../config/key-path.js";

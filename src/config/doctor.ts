@@ -6,7 +6,7 @@
  */
 import { accessSync, chmodSync, constants, readdirSync, statfsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ensurePrivateDir, formatMode, isOpenToOthers, modeOf, removeStaleTempFiles } from "./fs-safe.js";
+import { ensurePrivateDir, formatMode, isOpenToOthers, modeOf, removeStaleTempFiles } from "../files/fs-safe.js";
 import { formatIssueLine } from "./issues.js";
 import { readConfigSnapshot } from "./load.js";
 import type { Env, StatePaths } from "./paths.js";

@@ -1,7 +1,7 @@
 /** Loading of `.env` files into an environment map, never overriding what is already set. @module */
 import { readFileSync, statSync } from "node:fs";
 import { parseEnv } from "node:util";
-import { isNotFound } from "./fs-safe.js";
+import { isNotFound } from "../files/fs-safe.js";
 
 export const MAX_ENV_FILE_BYTES = 1024 * 1024;
 

@@ -10,7 +10,7 @@ import { parseJson5, readBoundedText, resolveIncludes, substituteEnv } from "./i
 import type { Env } from "./paths.js";
 import { configSchema, lookupPath, type OpenClawConfig } from "./schema.js";
 import { closest } from "./suggest.js";
-import { isNotFound } from "./fs-safe.js";
+import { isNotFound } from "../files/fs-safe.js";
 import { isPlainObject, setAsideUpstreamKeys } from "./upstream-keys.js";
 
 export interface ConfigSnapshot {

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { ensurePrivateDir } from "./fs-safe.js";
+import { ensurePrivateDir } from "../files/fs-safe.js";
 
 export interface LockInfo {
   readonly pid: number;

@@ -1,12 +1,20 @@
 /**
  * The one write path of the config: keep five backups, replace the file atomically (mode 0600),
  * and append one audit line per change. A killed write leaves the old file or the new one, never a
- * partial or empty one.
+ * partial or empty one, and no partial backup; temporary files of killed writers go at the next write.
  * @module
  */
-import { appendFileSync, chmodSync, copyFileSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { appendFileSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { atomicWriteFile, ensurePrivateDir, isNotFound, removeStaleTempFiles, SECRET_FILE_MODE } from "./fs-safe.js";
+import {
+  atomicWriteFile,
+  ensurePrivateDir,
+  isNotFound,
+  removeStaleTempFiles,
+  rotateBackups,
+  SECRET_FILE_MODE,
+} from "../files/fs-safe.js";
+import { parseJson5 } from "./includes.js";
 import { hashConfig } from "./load.js";
 
 export const BACKUP_COUNT = 5;
@@ -36,7 +44,8 @@ export function writeConfigFile(write: ConfigWrite): ConfigWriteResult {
   const { configPath } = write;
   ensurePrivateDir(dirname(configPath));
   removeStaleTempFiles(configPath, 60_000, write.now.getTime());
-  const backup = write.previousRaw === null ? null : rotateBackups(configPath);
+  const backup =
+    write.previousRaw === null ? null : rotateBackups(configPath, write.previousRaw, BACKUP_COUNT, isUsableBackup);
   atomicWriteFile(configPath, write.text, SECRET_FILE_MODE);
   const result = {
     hashBefore: write.previousRaw === null ? null : hashConfig(write.previousRaw),
@@ -52,24 +61,9 @@ export function backupPath(configPath: string, n: number): string {
   return `${configPath}.bak.${n}`;
 }
 
-function rotateBackups(configPath: string): string | null {
-  for (let n = BACKUP_COUNT; n >= 2; n--) {
-    try {
-      renameSync(backupPath(configPath, n - 1), backupPath(configPath, n));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-  }
-  const first = backupPath(configPath, 1);
-  try {
-    // A copy, not a rename: the config must exist at every moment.
-    copyFileSync(configPath, first);
-    chmodSync(first, SECRET_FILE_MODE);
-    return first;
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
+/** A backup worth keeping: a JSON5 document with something in it (an empty or torn file restores nothing). */
+export function isUsableBackup(text: string): boolean {
+  return text.trim() !== "" && parseJson5(text).issue === undefined;
 }
 
 function appendAudit(write: ConfigWrite, result: ConfigWriteResult): void {

@@ -17,7 +17,7 @@ import { readConfigSnapshot, type ConfigSnapshot } from "../config/load.js";
 import { envFlag, type Env, type StatePaths } from "../config/paths.js";
 import { updateConfig } from "../config/update.js";
 import { ensureGatewayToken } from "../config/token.js";
-import { writeProblem } from "../config/fs-safe.js";
+import { writeProblem } from "../files/fs-safe.js";
 import { dailyLogPath } from "../logging/files.js";
 import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging/logger.js";
 import { AgentRuns } from "./agent-runs.js";

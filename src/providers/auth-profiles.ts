@@ -66,7 +66,7 @@ export function readAuthProfiles(credentialsDir: string): ProfilesFile {
 
 /**
  * Adds or replaces one API-key profile, keeping the others. `writeFile` is the caller's atomic, 0600 file
- * write (config/fs-safe's): providers do not import config.
+ * write (files/fs-safe's): providers import protocol only.
  */
 export function saveApiKeyProfile(
   credentialsDir: string,

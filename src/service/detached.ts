@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { atomicWriteFile } from "../config/fs-safe.js";
+import { atomicWriteFile } from "../files/fs-safe.js";
 import { isProcessAlive } from "../config/state-lock.js";
 import type { InstalledDefinition, ServiceBackend, ServiceStatus } from "./backend.js";
 import { ServiceError } from "./runner.js";

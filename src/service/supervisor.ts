@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { atomicWriteFile, ensurePrivateDir } from "../config/fs-safe.js";
+import { atomicWriteFile, ensurePrivateDir } from "../files/fs-safe.js";
 import { acquireStateLock } from "../config/state-lock.js";
 import { definitionPath, supervisorStatePath, type DetachedDefinition, type SupervisorState } from "./detached.js";
 

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { atomicWriteFile } from "../config/fs-safe.js";
+import { atomicWriteFile } from "../files/fs-safe.js";
 import { readHeader } from "./transcript.js";
 
 export interface SessionEntry {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import JSON5 from "json5";
@@ -138,7 +138,7 @@ test("a config set killed with SIGKILL at random points never leaves an unreadab
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home.dir, OPENCLAW_STATE_DIR: s.dir };
   let previous = 1000;
   const deadline = Date.now() + 60_000;
-  for (let i = 1; i <= 40 && Date.now() < deadline; i++) {
+  for (let i = 1; i <= 30 && Date.now() < deadline; i++) {
     const next = 1000 + i;
     const child = spawn(process.execPath, [BIN, "config", "set", "gateway.port", String(next)], {
       env,
@@ -153,9 +153,55 @@ test("a config set killed with SIGKILL at random points never leaves an unreadab
     const port = (JSON5.parse(text) as { gateway: { port: number } }).gateway.port;
     assert.ok(port === previous || port === next, `iteration ${i}: port ${port}, expected ${previous} or ${next}`);
     previous = port;
-    for (const name of readdirSync(s.dir).filter((f) => f.includes(".bak.")))
-      JSON5.parse(readFileSync(join(s.dir, name), "utf8"));
+    for (const name of readdirSync(s.dir).filter((f) => /\.bak\.\d+$/.test(f))) {
+      const backup = readFileSync(join(s.dir, name), "utf8");
+      assert.ok(backup.trim() !== "", `iteration ${i}: ${name} is empty`);
+      JSON5.parse(backup);
+    }
   }
-  const final = await s.run("config", "validate");
-  assert.equal(final.code, 0);
+  const final = await s.run("config", "set", "gateway.port", "2000");
+  assert.equal(final.code, 0, final.stderr);
+  assert.deepEqual(
+    readdirSync(s.dir).filter((f) => f.endsWith(".tmp")),
+    [],
+    "the next write removed what killed writers left",
+  );
+  assert.equal((await s.run("config", "validate")).code, 0);
+});
+
+test("backups: an empty or torn file never enters the ring, and temp files of dead writers go at the next write", async () => {
+  const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+  const s = stateWith(`{ "gateway": { "port": 1000 } }\n`, {
+    "openclaw.json.bak.1": "",
+    "openclaw.json.bak.2": `{ "gateway": { "port": 99`,
+    "openclaw.json.bak.3": `{ "gateway": { "port": 998 } }\n`,
+    [`.openclaw.json.${dead}.a1b2c3.tmp`]: `{ "gateway"`,
+    [`.openclaw.json.bak.1.${dead}.d4e5f6.tmp`]: "",
+  });
+  const r = await s.run("config", "set", "gateway.port", "1001");
+  assert.equal(r.code, 0, r.stderr);
+  const names = readdirSync(s.dir).toSorted();
+  assert.deepEqual(
+    names.filter((f) => f.endsWith(".tmp")),
+    [],
+    "a dead writer's temp files are removed at once, not after a minute",
+  );
+  assert.equal(readFileSync(join(s.dir, "openclaw.json.bak.1"), "utf8"), `{ "gateway": { "port": 1000 } }\n`);
+  assert.equal(readFileSync(join(s.dir, "openclaw.json.bak.4"), "utf8"), `{ "gateway": { "port": 998 } }\n`);
+  assert.deepEqual(
+    names.filter((f) => /\.bak\.\d$/.test(f)),
+    ["openclaw.json.bak.1", "openclaw.json.bak.4"],
+    "the empty and the torn backup were dropped, not moved along",
+  );
+  for (const name of names.filter((f) => f.includes(".bak."))) {
+    assert.equal(statSync(join(s.dir, name)).mode & 0o777, 0o600);
+    JSON5.parse(readFileSync(join(s.dir, name), "utf8"));
+  }
+
+  // An emptied config is refused with the way back, and the ring is left as it was.
+  writeFileSync(s.configPath, "");
+  const overEmpty = await s.run("config", "set", "gateway.port", "1002");
+  assert.equal(overEmpty.code, 78);
+  assert.match(overEmpty.stderr, /The file is empty.*\n.*cp \S+openclaw\.json\.bak\.1 /s);
+  assert.equal(readFileSync(join(s.dir, "openclaw.json.bak.1"), "utf8"), `{ "gateway": { "port": 1000 } }\n`);
 });

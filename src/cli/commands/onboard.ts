@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { atomicWriteFile, ensurePrivateDir } from "../../config/fs-safe.js";
+import { atomicWriteFile, ensurePrivateDir } from "../../files/fs-safe.js";
 import { parsePort, type BindMode } from "../../config/gateway-settings.js";
 import { getAtPath } from "../../config/key-path.js";
 import { readConfigSnapshot } from "../../config/load.js";

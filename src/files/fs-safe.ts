@@ -11,6 +11,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -115,7 +116,26 @@ export function atomicWriteFile(
   if (durable) fsyncDir(dir);
 }
 
-/** Removes temporary files that an earlier atomic write of `path` left behind when it was killed. */
+/** The writer's pid in an atomic write's temporary name (`.<base>[.bak.<n>].<pid>.<hex>.tmp`). */
+function writerPid(name: string, prefix: string): number | undefined {
+  const match = /^(?:bak\.\d+\.)?(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length));
+  return match ? Number(match[1]) : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes temporary files that earlier atomic writes of `path` (and of its `.bak.<n>` files) left behind
+ * when they were killed: at once when their writer is dead, otherwise once older than `olderThanMs` (a
+ * live pid may be a recycled one, or a writer still at work).
+ */
 export function removeStaleTempFiles(path: string, olderThanMs: number, now: number): string[] {
   const dir = dirname(path);
   const prefix = `.${basename(path)}.`;
@@ -129,8 +149,10 @@ export function removeStaleTempFiles(path: string, olderThanMs: number, now: num
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
     const full = join(dir, name);
+    const pid = writerPid(name, prefix);
     try {
-      if (now - statSync(full).mtimeMs < olderThanMs) continue;
+      const deadWriter = pid !== undefined && pid !== process.pid && !isAlive(pid);
+      if (!deadWriter && now - statSync(full).mtimeMs < olderThanMs) continue;
       unlinkSync(full);
       removed.push(full);
     } catch {
@@ -138,6 +160,41 @@ export function removeStaleTempFiles(path: string, olderThanMs: number, now: num
     }
   }
   return removed;
+}
+
+/**
+ * Keeps `count` previous versions of a file as `<path>.bak.1` (newest) … `.bak.<count>`. `previous` (the
+ * text being replaced) becomes `.bak.1` through an atomic write, so a killed process never leaves a partial
+ * backup; a `previous` that `usable` rejects (empty, unparseable) is not made a backup at all, and a
+ * backup already in the ring that it rejects is dropped rather than moved along. Returns the new `.bak.1`.
+ */
+export function rotateBackups(
+  path: string,
+  previous: string,
+  count: number,
+  usable: (text: string) => boolean,
+  mode = SECRET_FILE_MODE,
+): string | null {
+  if (!usable(previous)) return null;
+  for (let n = count; n >= 2; n--) {
+    const from = `${path}.bak.${n - 1}`;
+    let text: string;
+    try {
+      text = readFileSync(from, "utf8");
+    } catch (error) {
+      if (isNotFound(error)) continue;
+      throw error;
+    }
+    if (!usable(text)) {
+      unlinkSync(from);
+      continue;
+    }
+    renameSync(from, `${path}.bak.${n}`);
+    chmodSync(`${path}.bak.${n}`, mode); // a backup holds the same secrets as the file
+  }
+  const first = `${path}.bak.1`;
+  atomicWriteFile(first, previous, mode);
+  return first;
 }
 
 function fsyncDir(dir: string): void {
