@@ -136,3 +136,39 @@ test("doctor reports, --fix repairs modes, --json is machine-readable", async ()
   assert.match(bad.stdout, /FAIL .*1 problem/);
   assert.match(bad.stdout, /gateway\.prot: Unknown key/);
 });
+
+test("logs renders OpenClaw's tslog lines from logs.tail in our console format", async () => {
+  const { startGateway } = await import("./gateway-harness.js");
+  const other = makeHome();
+  const file = join(other.dir, "shared.log");
+  // Lines as an OpenClaw gateway writes them: positional arguments under "0", "1", … and tslog's _meta.
+  const upstream = (level: string, args: unknown[], date: string) =>
+    `${JSON.stringify({
+      ...Object.fromEntries(args.map((a, i) => [String(i), a])),
+      _meta: { runtime: "node", logLevelId: 3, logLevelName: level, name: '{"subsystem":"gateway/ws"}', date },
+      time: "Mon Nov 30 2026 21:00:00 GMT+0000",
+    })}\n`;
+  writeFileSync(
+    file,
+    upstream("INFO", ["webchat connected", { conn: "c1", client: "control-ui" }], new Date().toISOString()) +
+      upstream("WARN", ["auth failed"], new Date().toISOString()),
+  );
+  const gw = await startGateway({ home: other, config: { logging: { file } } });
+  try {
+    const r = await other.run(["logs", "--no-color", "--limit", "50"], {
+      env: { OPENCLAW_GATEWAY_PORT: String(gw.port) },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\d\d:\d\d:\d\d info {2}gateway\/ws: webchat connected .*conn.*c1/m);
+    assert.match(r.stdout, /^\d\d:\d\d:\d\d warn {2}gateway\/ws: auth failed$/m);
+    assert.doesNotMatch(r.stdout, /_meta|"0":/, "no raw tslog JSON");
+    const warnOnly = await other.run(["logs", "--no-color", "--level", "warn"], {
+      env: { OPENCLAW_GATEWAY_PORT: String(gw.port) },
+    });
+    assert.doesNotMatch(warnOnly.stdout, /webchat connected/);
+    assert.match(warnOnly.stdout, /auth failed/);
+  } finally {
+    await gw.stop();
+    other.cleanup();
+  }
+});

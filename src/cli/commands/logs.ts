@@ -11,6 +11,7 @@ import {
   type LogLevel,
   type LogRecord,
 } from "../../logging/logger.js";
+import { parseLogLine } from "../../logging/parse-line.js";
 import { followLog, readLastLines, sleepUnlessAborted } from "../../logging/tail.js";
 import type { CliContext } from "../command.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -64,7 +65,7 @@ async function logsCommand(ctx: CliContext, opts: LogsOptions): Promise<number> 
 
   const keep = (line: string): boolean => {
     if (minRank === 0 && since === undefined) return true;
-    const record = parseRecord(line);
+    const record = parseLogLine(line);
     if (!record) return minRank === 0 && since === undefined;
     if (minRank > 0 && (!isLogLevel(record.level) || levelRank(record.level) < minRank)) return false;
     if (since !== undefined && !(Date.parse(record.time) >= since)) return false;
@@ -75,7 +76,7 @@ async function logsCommand(ctx: CliContext, opts: LogsOptions): Promise<number> 
       ctx.print(line);
       return;
     }
-    const record = parseRecord(line);
+    const record = parseLogLine(line);
     ctx.stdout.write(record ? formatConsole(record, { color: ctx.color }) : `${line}\n`);
   };
 
@@ -144,7 +145,7 @@ async function tailThroughGateway(
     show: (line: string) => void;
   },
 ): Promise<boolean> {
-  const { clientFor, resolveTarget } = await import("../gateway-rpc.js");
+  const { clientFor, explainFailure, resolveTarget } = await import("../gateway-rpc.js");
   let target;
   try {
     target = await resolveTarget(ctx, {});
@@ -154,8 +155,13 @@ async function tailThroughGateway(
   const client = clientFor(target, 1500);
   try {
     await client.connect();
-  } catch {
+  } catch (error) {
     await client.close();
+    const why = explainFailure(error, target);
+    if (why.kind === "auth" || why.kind === "locked-out")
+      ctx.warn(
+        `The gateway did not let this command in (${why.reason}); reading the local files instead.\n${why.hint}`,
+      );
     return false;
   }
   type Chunk = { cursor: number; lines: string[]; reset?: boolean };
@@ -190,23 +196,6 @@ function sizeOf(path: string): number {
   } catch {
     return 0;
   }
-}
-
-function parseRecord(line: string): LogRecord | undefined {
-  try {
-    const value = JSON.parse(line) as unknown;
-    if (
-      value &&
-      typeof value === "object" &&
-      typeof (value as LogRecord).msg === "string" &&
-      typeof (value as LogRecord).level === "string"
-    ) {
-      return value as LogRecord;
-    }
-  } catch {
-    // not a JSON line: shown as it is
-  }
-  return undefined;
 }
 
 function positiveInt(raw: string, flag: string, max: number): number {
