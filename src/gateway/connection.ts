@@ -37,7 +37,7 @@ import { checkSharedSecret, expectedSource } from "./auth.js";
 import { serveRequestOf, verifyServeIdentity, type ServeRequest } from "./tailscale.js";
 import type { EventOptions, PresenceEntry, RegisteredClient } from "./clients.js";
 import { buildHello } from "./hello.js";
-import { findMethod } from "./methods/index.js";
+import { findMethod, type MethodHandler } from "./methods/index.js";
 import type { GatewayRuntime } from "./runtime.js";
 
 export interface ConnectionInfo {
@@ -73,6 +73,10 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   #unauthorizedStreak = 0;
   #connectedAt = 0;
   #handshakeTimer: NodeJS.Timeout | undefined;
+  /** Frames received while the client's send queue is over the high-water mark, answered once it drains. */
+  readonly #backlog: RequestFrame[] = [];
+  #intakeHeld = false;
+  #stallTimer: NodeJS.Timeout | undefined;
   readonly #inflightDone = new Set<() => void>();
   readonly #ws: WebSocket;
   readonly #socket: Socket;
@@ -171,6 +175,8 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     if (this.#state === "closed") return;
     this.#state = "closed";
     clearTimeout(this.#handshakeTimer);
+    clearInterval(this.#stallTimer);
+    this.#backlog.length = 0;
     try {
       this.#ws.close(code, closeReason(reason));
     } catch {
@@ -225,6 +231,69 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       });
     }
     this.#ws.send(text);
+    if (this.#state === "open" && !this.#intakeHeld && this.#congested()) this.#holdIntake();
+  }
+
+  #congested(): boolean {
+    return this.#ws.bufferedAmount > this.#runtime.limits.sendHighWaterBytes;
+  }
+
+  /**
+   * Back-pressure: while a client has more than the high-water mark queued, its socket is not read and
+   * its requests wait, so a client that asks for large answers and stops reading costs neither memory nor
+   * other clients' latency. One whose queue does not go down for `stalledReaderMs` is disconnected.
+   */
+  #holdIntake(): void {
+    this.#intakeHeld = true;
+    this.#ws.pause();
+    const limits = this.#runtime.limits;
+    let lowest = this.#ws.bufferedAmount;
+    let progressAt = Date.now();
+    clearInterval(this.#stallTimer);
+    this.#stallTimer = setInterval(() => {
+      if (!this.#congested()) {
+        this.#releaseIntake();
+        return;
+      }
+      const queued = this.#ws.bufferedAmount;
+      if (queued < lowest) [lowest, progressAt] = [queued, Date.now()];
+      else if (Date.now() - progressAt >= limits.stalledReaderMs) {
+        this.#runtime.log.warn("slow consumer disconnected", {
+          conn: this.id,
+          ip: this.remoteAddress,
+          buffered: queued,
+          stalledMs: Date.now() - progressAt,
+        });
+        this.close(CloseCodes.POLICY_VIOLATION, "slow consumer");
+        this.#ws.terminate();
+      }
+    }, 100);
+  }
+
+  #releaseIntake(): void {
+    clearInterval(this.#stallTimer);
+    this.#intakeHeld = false;
+    // In arrival order; each checks the queue again before its handler runs, and waits again if it is full.
+    for (const frame of this.#backlog.splice(0)) void this.#request(frame);
+    this.#ws.resume();
+  }
+
+  /** Keeps a request for later, or refuses it when too many already wait. */
+  #defer(frame: RequestFrame): void {
+    const limit = this.#runtime.limits.maxInflightPerConnection;
+    if (this.#backlog.length < limit) {
+      this.#backlog.push(frame);
+      return;
+    }
+    this.#respond(frame.id, {
+      ok: false,
+      error: {
+        code: ErrorCodes.UNAVAILABLE,
+        message: `too many requests waiting while this client reads its answers (limit ${limit})`,
+        retryable: true,
+        retryAfterMs: 1000,
+      },
+    });
   }
 
   #respond(id: FrameId, result: { ok: true; payload: unknown } | { ok: false; error: ErrorShape }): void {
@@ -239,6 +308,8 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   #closed(): void {
     this.#state = "closed";
     clearTimeout(this.#handshakeTimer);
+    clearInterval(this.#stallTimer);
+    this.#backlog.length = 0;
     if (this.#closeNotified) return;
     this.#closeNotified = true;
     this.#onClose(this);
@@ -256,6 +327,10 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       else this.#handshake(isBinary ? "" : data.toString("utf8"));
       return;
     }
+    this.#dispatch(data, isBinary);
+  }
+
+  #dispatch(data: Buffer, isBinary: boolean): void {
     const parsed = isBinary
       ? ({ ok: false, id: "invalid", reason: "binary frames are not accepted" } as const)
       : parseRequestFrame(data.toString("utf8"));
@@ -266,7 +341,8 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       });
       return;
     }
-    void this.#request(parsed.frame);
+    if (this.#intakeHeld) this.#defer(parsed.frame);
+    else void this.#request(parsed.frame);
   }
 
   #handshake(text: string): void {
@@ -489,9 +565,23 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       return;
     }
     this.#unauthorizedStreak = 0;
+    let handler: MethodHandler;
+    try {
+      handler = await method();
+    } catch (error) {
+      runtime.log.error("method failed", { method: frame.method, error: (error as Error).message });
+      refuse({ code: ErrorCodes.UNAVAILABLE, message: `${frame.method} failed: ${(error as Error).message}` });
+      return;
+    }
+    // Checked when the work would start: answers of requests that arrived together fill the queue first.
+    if (this.#state !== "open") return;
+    if (this.#intakeHeld || this.#congested()) {
+      if (!this.#intakeHeld) this.#holdIntake();
+      this.#defer(frame);
+      return;
+    }
     this.#inflight++;
     try {
-      const handler = await method();
       const followUp = (result: Promise<unknown>) => {
         this.#inflight++;
         result
@@ -511,7 +601,9 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
             for (const check of this.#inflightDone) check();
           });
       };
-      const payload = await handler({ runtime, connection: this, params: frame.params ?? {}, followUp });
+      const result = handler({ runtime, connection: this, params: frame.params ?? {}, followUp });
+      // A synchronous answer leaves now, so the next request already sees it in the send queue.
+      const payload = result instanceof Promise ? await result : result;
       this.#respond(frame.id, { ok: true, payload });
     } catch (error) {
       if (error instanceof GatewayError) {

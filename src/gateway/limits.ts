@@ -15,6 +15,10 @@ export interface GatewayLimits {
   readonly maxPreauthPerAddress: number;
   readonly maxPreauthTotal: number;
   readonly maxInflightPerConnection: number;
+  /** Above this many bytes queued to a client, its further requests wait (its socket is not read). */
+  readonly sendHighWaterBytes: number;
+  /** A client whose queued bytes do not go down for this long has stopped reading: disconnected. */
+  readonly stalledReaderMs: number;
   /** Consecutive scope/role refusals before a socket is closed. */
   readonly maxUnauthorizedCalls: number;
   readonly drainTimeoutMs: number;
@@ -35,6 +39,8 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxPreauthPerAddress: 32,
   maxPreauthTotal: 512,
   maxInflightPerConnection: 64,
+  sendHighWaterBytes: 4 * 1024 * 1024,
+  stalledReaderMs: 10_000,
   maxUnauthorizedCalls: 10,
   drainTimeoutMs: 5_000,
   headersTimeoutMs: 10_000,

@@ -19,6 +19,8 @@ const PREAUTH_GRACE_MS = 1000;
 /** Beyond the cap times this, new unauthenticated sockets are refused outright (a hard memory bound). */
 const PREAUTH_HARD_FACTOR = 8;
 
+const TIMEOUT_CHECK_INTERVAL_MS = 500;
+
 export class ListenError extends Error {
   override name = "ListenError";
   constructor(
@@ -83,11 +85,13 @@ export class GatewayServer {
     const handler = createRequestHandler(runtime);
     const listening: string[] = [];
     const options = {
-      headersTimeout: runtime.limits.headersTimeoutMs,
-      requestTimeout: runtime.limits.requestTimeoutMs,
+      // Node notices an expired timeout only at its next check: the interval is taken off, so the stated
+      // limit is when a slow client is really cut off, not when it may start to be.
+      headersTimeout: runtime.limits.headersTimeoutMs - TIMEOUT_CHECK_INTERVAL_MS,
+      requestTimeout: runtime.limits.requestTimeoutMs - TIMEOUT_CHECK_INTERVAL_MS,
       maxHeaderSize: runtime.limits.maxHeaderBytes,
       // Node checks the two timeouts above only this often (30 s by default).
-      connectionsCheckingInterval: 1000,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
       keepAliveTimeout: 5000,
     };
     const tls = runtime.settings.tls ? readTlsFiles(runtime.settings.tls) : undefined;

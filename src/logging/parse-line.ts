@@ -31,7 +31,8 @@ export function parseLogLine(line: string): LogRecord | undefined {
   }
   if (!isObject(value)) return undefined;
   if (typeof value.msg === "string" && typeof value.level === "string") return value as LogRecord;
-  if (isObject(value._meta)) return fromTslog(value, value._meta);
+  const meta = value["_meta"]; // tslog's key
+  if (isObject(meta)) return fromTslog(value, meta);
   return undefined;
 }
 

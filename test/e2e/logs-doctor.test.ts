@@ -137,17 +137,18 @@ test("doctor reports, --fix repairs modes, --json is machine-readable", async ()
   assert.match(bad.stdout, /gateway\.prot: Unknown key/);
 });
 
+// Lines as an OpenClaw gateway writes them: positional arguments under "0", "1", … and tslog's _meta.
+const upstream = (level: string, args: unknown[], date: string) =>
+  `${JSON.stringify({
+    ...Object.fromEntries(args.map((a, i) => [String(i), a])),
+    _meta: { runtime: "node", logLevelId: 3, logLevelName: level, name: '{"subsystem":"gateway/ws"}', date },
+    time: "Mon Nov 30 2026 21:00:00 GMT+0000",
+  })}\n`;
+
 test("logs renders OpenClaw's tslog lines from logs.tail in our console format", async () => {
   const { startGateway } = await import("./gateway-harness.js");
   const other = makeHome();
   const file = join(other.dir, "shared.log");
-  // Lines as an OpenClaw gateway writes them: positional arguments under "0", "1", … and tslog's _meta.
-  const upstream = (level: string, args: unknown[], date: string) =>
-    `${JSON.stringify({
-      ...Object.fromEntries(args.map((a, i) => [String(i), a])),
-      _meta: { runtime: "node", logLevelId: 3, logLevelName: level, name: '{"subsystem":"gateway/ws"}', date },
-      time: "Mon Nov 30 2026 21:00:00 GMT+0000",
-    })}\n`;
   writeFileSync(
     file,
     upstream("INFO", ["webchat connected", { conn: "c1", client: "control-ui" }], new Date().toISOString()) +

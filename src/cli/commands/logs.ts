@@ -3,14 +3,7 @@ import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { readConfigSnapshot } from "../../config/load.js";
 import { dailyLogPath, listDailyLogs } from "../../logging/files.js";
-import {
-  formatConsole,
-  isLogLevel,
-  levelRank,
-  LOG_LEVELS,
-  type LogLevel,
-  type LogRecord,
-} from "../../logging/logger.js";
+import { formatConsole, isLogLevel, levelRank, LOG_LEVELS, type LogLevel } from "../../logging/logger.js";
 import { parseLogLine } from "../../logging/parse-line.js";
 import { followLog, readLastLines, sleepUnlessAborted } from "../../logging/tail.js";
 import type { CliContext } from "../command.js";
