@@ -129,7 +129,7 @@ const q = (xs, p) => xs.toSorted((x, y) => x - y)[Math.min(xs.length - 1, Math.f
 const added50 = q(b, 0.5) - q(a, 0.5);
 const added99 = q(b, 0.99) - q(a, 0.99);
 const table = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.versions.node}, ${RUNS} turns each, interleaved. Each gateway turn is a fresh session: transcript lines (one write each, flushed to disk with the assistant message), session index (written behind the reply), system prompt from the workspace, events, one model call.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.versions.node}, ${RUNS} turns each, interleaved. Each gateway turn is a fresh session: transcript lines (one write each; the flush to disk of each model step runs off the event loop), session index (written behind the reply), system prompt from the workspace, events, one model call.`,
   "",
   "| path | p50 (ms) | p99 (ms) |",
   "|---|---:|---:|",
@@ -137,7 +137,7 @@ const table = [
   `| one agent turn through the gateway (\`agent\` to final) | ${q(b, 0.5).toFixed(2)} | ${q(b, 0.99).toFixed(2)} |`,
   `| added by the gateway | ${added50.toFixed(2)} | ${added99.toFixed(2)} |`,
   "",
-  `Goal: under 5 ms added at p50: ${added50 < 5 ? "met" : "missed"}.`,
+  `Goal: under 2 ms added at p50: ${added50 < 2 ? "met" : "missed"}.`,
 ].join("\n");
 console.log(table);
 const docPath = join(root, "docs", "PERFORMANCE.md");

@@ -46,8 +46,12 @@ const stats = (xs) => {
 const rssOf = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) * 1024;
 const mb = (bytes) => (bytes / 1048576).toFixed(1);
 
+// The gateway as its service definitions run it (src/service/spec.ts, GATEWAY_NODE_FLAGS; the Docker image
+// sets the same in NODE_OPTIONS), and as a bare `openclaw gateway` in a terminal runs it.
+const GATEWAY_NODE_FLAGS = ["--max-semi-space-size=4"];
 const servers = {
-  gateway: (port) => [bin, "gateway", "--port", String(port)],
+  gateway: (port) => [...GATEWAY_NODE_FLAGS, bin, "gateway", "--port", String(port)],
+  "gateway-foreground": (port) => [bin, "gateway", "--port", String(port)],
   floor: (port) => [join(root, "bench", "floor-server.mjs"), String(port)],
 };
 
@@ -158,9 +162,9 @@ async function idleConnections(kind, count) {
 function cliTimes(port, runs) {
   const cases = [
     ["node -e 0", ["-e", "0"], null],
-    ["openclaw health --json", [bin, "health", "--json"], 3],
-    ["openclaw gateway probe", [bin, "gateway", "probe"], 3],
-    ["openclaw status", [bin, "status"], 4],
+    ["openclaw health --json", [bin, "health", "--json"], 1.5],
+    ["openclaw gateway probe", [bin, "gateway", "probe"], 1.5],
+    ["openclaw status", [bin, "status"], 1.8],
   ];
   const cliEnv = { ...env, OPENCLAW_GATEWAY_PORT: String(port) };
   const samples = new Map(cases.map(([name]) => [name, []]));
@@ -216,21 +220,28 @@ const rssIdle = { floor: rssOf(floorIdle.child.pid), gateway: rssOf(gatewayIdle.
 await Promise.all([stop(floorIdle), stop(gatewayIdle)]);
 
 console.log("1000 idle connections ...");
-const idle = { floor: await idleConnections("floor", 1000), gateway: await idleConnections("gateway", 1000) };
+const idle = {
+  floor: await idleConnections("floor", 1000),
+  gateway: await idleConnections("gateway", 1000),
+  foreground: await idleConnections("gateway-foreground", 1000),
+};
+const perConnection = (r) => (r.after - r.before) / 1000 / 1024;
 rmSync(home, { recursive: true, force: true });
 
 const cold = { floor: stats(results["cold-floor"]), gateway: stats(results["cold-gateway"]) };
 const verdict = (ratio, goal) => (ratio <= goal ? `met (≤ ${goal}x)` : `missed (goal ≤ ${goal}x)`);
 const lines = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.versions.node}. Floor: a bare node:http + ws server (bench/floor-server.mjs) started the same way. Loopback only.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.versions.node}. Floor: a bare node:http + ws server (bench/floor-server.mjs) started the same way. The gateway runs with the Node flags of its service definitions (\`${GATEWAY_NODE_FLAGS.join(" ")}\`). Loopback only.`,
   "",
   "| measure | floor | gateway | ratio | goal |",
   "|---|---:|---:|---:|---|",
   `| cold start to /readyz 200, median of ${COLD_RUNS} (ms) | ${cold.floor.p50.toFixed(1)} | ${cold.gateway.p50.toFixed(1)} | ${(cold.gateway.p50 / cold.floor.p50).toFixed(2)}x | ${verdict(cold.gateway.p50 / cold.floor.p50, 1.5)} |`,
   `| RSS at ready (MB) | ${mb(rssReady.floor)} | ${mb(rssReady.gateway)} | ${(rssReady.gateway / rssReady.floor).toFixed(2)}x | ${verdict(rssReady.gateway / rssReady.floor, 1.3)} |`,
   `| RSS after ${IDLE_SECONDS} s idle (MB) | ${mb(rssIdle.floor)} | ${mb(rssIdle.gateway)} | ${(rssIdle.gateway / rssIdle.floor).toFixed(2)}x | ${verdict(rssIdle.gateway / rssIdle.floor, 1.3)} |`,
-  `| 1000 idle authenticated connections: time to connect all (ms) | ${idle.floor.ms.toFixed(0)} | ${idle.gateway.ms.toFixed(0)} | ${(idle.gateway.ms / idle.floor.ms).toFixed(2)}x | |`,
+  `| 1000 idle authenticated connections: time to connect all (ms) | ${idle.floor.ms.toFixed(0)} | ${idle.gateway.ms.toFixed(0)} | ${(idle.gateway.ms / idle.floor.ms).toFixed(2)}x | ${verdict(idle.gateway.ms / idle.floor.ms, 1.5)} |`,
   `| 1000 idle authenticated connections: RSS (MB) | ${mb(idle.floor.after)} | ${mb(idle.gateway.after)} | ${(idle.gateway.after / idle.floor.after).toFixed(2)}x | |`,
+  `| RSS per idle connection (KB) | ${perConnection(idle.floor).toFixed(1)} | ${perConnection(idle.gateway).toFixed(1)} | ${(perConnection(idle.gateway) / perConnection(idle.floor)).toFixed(2)}x | ${verdict(perConnection(idle.gateway) / perConnection(idle.floor), 1.5)} |`,
+  `| the same, foreground \`openclaw gateway\` without the service's Node flags (KB) | ${perConnection(idle.floor).toFixed(1)} | ${perConnection(idle.foreground).toFixed(1)} | ${(perConnection(idle.foreground) / perConnection(idle.floor)).toFixed(2)}x | (see below) |`,
   "",
   "| `health` round trips | floor p50 / p99 (ms) | floor req/s | gateway p50 / p99 (ms) | gateway req/s |",
   "|---|---:|---:|---:|---:|",

@@ -65,6 +65,8 @@ export interface AgentRunInput {
   readonly onEvent: (event: AgentEvent) => void;
   /** `<state>/credentials`, for auth profiles. */
   readonly credentialsDir?: string | undefined;
+  /** A transcript flush to disk failed (the lines were written; their durability is in doubt). */
+  readonly onFlushError?: ((error: Error) => void) | undefined;
 }
 
 export interface AgentRunResult {
@@ -169,7 +171,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     const header = loaded.entries.some((e) => e.type === "session")
       ? []
       : [createHeader(session.sessionId, input.workspace, input.sessionKey)];
-    appendEntries(file, [...header, entry], sync);
+    appendEntries(file, [...header, entry], sync, input.onFlushError);
     if (header.length) loaded.entries.push(...header);
     parentId = entry.id;
   };

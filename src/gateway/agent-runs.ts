@@ -169,6 +169,8 @@ export class AgentRuns {
         signal: run.controller.signal,
         onEvent,
         credentialsDir: runtime.paths.credentialsDir,
+        onFlushError: (error) =>
+          runtime.log.error("transcript flush to disk failed", { sessionKey: input.sessionKey, error: error.message }),
       });
       if (pendingText !== undefined) flushDelta(pendingText, pendingText.slice(sentText.length));
       run.result = result;

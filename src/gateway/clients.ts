@@ -1,4 +1,9 @@
-/** The connected clients, presence, and broadcasting with a per-connection `seq`. @module */
+/**
+ * The connected clients, presence, and broadcasting. As upstream, `seq` is one per-server counter of
+ * broadcasts (targeted events carry none), so a broadcast frame is built once and the same bytes go to
+ * every client: with a thousand clients, a presence event costs one copy, not a thousand.
+ * @module
+ */
 import { hostname } from "node:os";
 import type { GatewayEvent } from "../protocol/methods.js";
 
@@ -34,13 +39,14 @@ export interface RegisteredClient {
   readonly id: string;
   readonly authenticated: boolean;
   presence(): PresenceEntry | undefined;
-  /** Sends an event whose payload is already serialised (a broadcast serialises once for all). */
-  sendSerializedEvent(event: GatewayEvent, payloadJson: string, options?: EventOptions): void;
+  /** Sends a complete event frame, already encoded (the same buffer goes to every client). */
+  sendEncodedEvent(frame: Buffer, dropIfSlow: boolean): void;
 }
 
 export class ClientRegistry {
   readonly #clients = new Map<string, RegisteredClient>();
   #presenceVersion = 0;
+  #seq = 0;
   #healthVersion = 0;
   #presenceTimer: NodeJS.Timeout | undefined;
   readonly #self: () => PresenceEntry;
@@ -109,11 +115,14 @@ export class ClientRegistry {
     this.broadcast("health", payload, { stateVersion: this.stateVersion(), dropIfSlow: true });
   }
 
-  /** Sends to every authenticated client; the payload is serialised once. */
+  /** Sends to every authenticated client; the frame is serialised and encoded once. */
   broadcast(event: GatewayEvent, payload: unknown, options: EventOptions = {}): void {
-    const json = JSON.stringify(payload);
+    const version = options.stateVersion ? `,"stateVersion":${JSON.stringify(options.stateVersion)}` : "";
+    const frame = Buffer.from(
+      `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)},"seq":${++this.#seq}${version}}`,
+    );
     for (const client of this.#clients.values())
-      if (client.authenticated) client.sendSerializedEvent(event, json, options);
+      if (client.authenticated) client.sendEncodedEvent(frame, options.dropIfSlow === true);
   }
 
   stop(): void {

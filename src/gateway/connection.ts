@@ -67,7 +67,6 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   #wasAuthenticated = false;
   #closeNotified = false;
   #params: ConnectParams | undefined;
-  #seq = 0;
   #inflight = 0;
   #preauthBytes = 0;
   #unauthorizedStreak = 0;
@@ -160,14 +159,13 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     };
   }
 
+  /** An event for this connection alone: no `seq`, which counts broadcasts (as upstream). */
   sendEvent(event: GatewayEvent, payload: unknown, options: EventOptions = {}): void {
-    this.sendSerializedEvent(event, JSON.stringify(payload), options);
+    this.#send({ type: "event", event, payload }, options.dropIfSlow === true);
   }
 
-  sendSerializedEvent(event: GatewayEvent, payloadJson: string, options: EventOptions = {}): void {
-    const version = options.stateVersion ? `,"stateVersion":${JSON.stringify(options.stateVersion)}` : "";
-    const text = `{"type":"event","event":${JSON.stringify(event)},"payload":${payloadJson},"seq":${++this.#seq}${version}}`;
-    this.#sendText(text, options.dropIfSlow === true);
+  sendEncodedEvent(frame: Buffer, dropIfSlow: boolean): void {
+    this.#sendText(frame, dropIfSlow);
   }
 
   /** Closes with a code and reason (the close frame is sent when the socket can still take it). */
@@ -208,9 +206,11 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     this.#sendText(JSON.stringify(frame), dropIfSlow);
   }
 
-  #sendText(text: string, dropIfSlow: boolean): void {
+  /** Sends a text frame: a string, or bytes that are UTF-8 text (a broadcast's shared buffer). */
+  #sendText(text: string | Buffer, dropIfSlow: boolean): void {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
-    if (this.#ws.bufferedAmount + Buffer.byteLength(text) > this.#runtime.limits.maxBufferedBytes) {
+    const size = typeof text === "string" ? Buffer.byteLength(text) : text.length;
+    if (this.#ws.bufferedAmount + size > this.#runtime.limits.maxBufferedBytes) {
       if (dropIfSlow) return;
       this.#runtime.log.warn("slow consumer disconnected", {
         conn: this.id,
@@ -230,7 +230,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
         this.#socket.uncork();
       });
     }
-    this.#ws.send(text);
+    this.#ws.send(text, { binary: false });
     if (this.#state === "open" && !this.#intakeHeld && this.#congested()) this.#holdIntake();
   }
 

@@ -116,8 +116,10 @@ export function createDetachedBackend(options: { stateDir: string; logsDir: stri
       const definition = read();
       if (!definition)
         throw new ServiceError(`no service definition at ${path}`, "Install it first: openclaw gateway install");
-      const [node, entry] = definition.programArguments;
-      const child = spawn(node!, [entry!, "gateway", "supervise"], {
+      // The supervisor is the same program, up to its command: node [flags] entry, then `gateway supervise`.
+      const args = definition.programArguments;
+      const command = args.indexOf("gateway");
+      const child = spawn(args[0]!, [...args.slice(1, command), "gateway", "supervise"], {
         detached: true,
         stdio: "ignore",
         cwd: definition.workingDirectory,

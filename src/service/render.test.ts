@@ -42,7 +42,7 @@ StartLimitBurst=5
 
 [Service]
 Type=simple
-ExecStart=/usr/bin/node /usr/lib/node_modules/openclaw/dist/entry.cjs gateway --port 18789
+ExecStart=/usr/bin/node --max-semi-space-size=4 /usr/lib/node_modules/openclaw/dist/entry.cjs gateway --port 18789
 Restart=always
 RestartSec=5
 RestartPreventExitStatus=78
@@ -81,6 +81,7 @@ test("the system unit adds User= and targets multi-user; values with spaces are 
   assert.equal(parsed.environment.OPENCLAW_STATE_DIR, "/srv/open claw");
   assert.deepEqual(parsed.execStart, [
     "/usr/bin/node",
+    "--max-semi-space-size=4",
     "/usr/lib/node_modules/openclaw/dist/entry.cjs",
     "gateway",
     "--port",
@@ -126,6 +127,7 @@ test("the launchd plist: keys in order, logs in the state dir, round trip", () =
   const parsed = parseLaunchdPlist(plist);
   assert.deepEqual(parsed.execStart, [
     "/usr/bin/node",
+    "--max-semi-space-size=4",
     "/usr/lib/node_modules/openclaw/dist/entry.cjs",
     "gateway",
     "--port",
@@ -147,12 +149,13 @@ test("the scheduled task script: CRLF, environment, output to the logs, round tr
       'set "OPENCLAW_SERVICE_VERSION=2026.11.25"',
       'set "HTTPS_PROXY=http://proxy:3128"',
       "cd /d /home/ana",
-      "/usr/bin/node /usr/lib/node_modules/openclaw/dist/entry.cjs gateway --port 18789 >> /home/ana/.openclaw/logs\\gateway.log 2>> /home/ana/.openclaw/logs\\gateway.err.log",
+      "/usr/bin/node --max-semi-space-size=4 /usr/lib/node_modules/openclaw/dist/entry.cjs gateway --port 18789 >> /home/ana/.openclaw/logs\\gateway.log 2>> /home/ana/.openclaw/logs\\gateway.err.log",
       "",
     ].join("\r\n"),
   );
   assert.deepEqual(parseTaskScript(script).execStart, [
     "/usr/bin/node",
+    "--max-semi-space-size=4",
     "/usr/lib/node_modules/openclaw/dist/entry.cjs",
     "gateway",
     "--port",

@@ -44,9 +44,16 @@ export const SERVICE_ENV_ALLOWED = new Set([
 
 export const SECRET_ENV = /TOKEN|PASSWORD|SECRET|API_KEY|APIKEY|PRIVATE/i;
 
+/**
+ * Node flags for the gateway process. A small young generation (4 MB semi-spaces instead of Node's 16):
+ * a burst of connections otherwise grows it to its maximum and keeps it, about 40 KB of RSS per idle
+ * connection instead of 10, with no loss of request throughput (measured: docs/PERFORMANCE.md).
+ */
+export const GATEWAY_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4"];
+
 /** The program and arguments every backend runs. */
 export function programArguments(spec: ServiceSpec): string[] {
-  return [spec.nodePath, spec.entryPath, "gateway", "--port", String(spec.port)];
+  return [spec.nodePath, ...GATEWAY_NODE_FLAGS, spec.entryPath, "gateway", "--port", String(spec.port)];
 }
 
 export function buildServiceSpec(input: {

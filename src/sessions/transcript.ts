@@ -9,6 +9,7 @@ import {
   appendFileSync,
   closeSync,
   existsSync,
+  fsync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -74,24 +75,58 @@ export interface LoadedTranscript {
   readonly repaired: { tornBytes: number; skippedLines: number; abortedToolCalls: number };
 }
 
+/** Directories already made by this process: a turn's appends need not ask the file system again. */
+const knownDirs = new Set<string>();
+
 /**
  * Appends entries as whole lines with a single write, so a killed process leaves every earlier line
- * intact. `sync` also flushes the file to disk (and with it every line written before): the agent loop
- * syncs at the end of each model step, so a power cut costs at most the step in progress.
+ * intact. `sync` also flushes the file to disk (and with it every line written before), off the event
+ * loop: the reply does not wait for the disk, and a power cut in that millisecond costs at most the step
+ * just written. The agent loop syncs at the end of each model step. `onFlushError` hears of a failed flush.
  */
-export function appendEntries(file: string, entries: readonly TranscriptEntry[], sync = true): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const fd = openSync(file, "a", 0o600);
+export function appendEntries(
+  file: string,
+  entries: readonly TranscriptEntry[],
+  sync = true,
+  onFlushError?: (error: Error) => void,
+): void {
+  const dir = dirname(file);
+  if (!knownDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (knownDirs.size < 1024) knownDirs.add(dir);
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, "a", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    knownDirs.delete(dir); // removed behind our back: make it again
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fd = openSync(file, "a", 0o600);
+  }
   try {
     writeSync(fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
-    if (sync) fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    throw error;
   }
+  if (!sync) {
+    closeSync(fd);
+    return;
+  }
+  fsync(fd, (error) => {
+    closeSync(fd);
+    if (error) onFlushError?.(error);
+  });
 }
 
-export function appendEntry(file: string, entry: TranscriptEntry, sync = true): void {
-  appendEntries(file, [entry], sync);
+export function appendEntry(
+  file: string,
+  entry: TranscriptEntry,
+  sync = true,
+  onFlushError?: (error: Error) => void,
+): void {
+  appendEntries(file, [entry], sync, onFlushError);
 }
 
 export function createHeader(sessionId: string, cwd: string, sessionKey?: string): HeaderEntry {

@@ -51,6 +51,11 @@ test("Dockerfile: Node 22 slim, production install, unprivileged user, /data vol
   assert.deepEqual(one("EXPOSE"), ["18789"]);
   assert.deepEqual(one("VOLUME"), ['["/data"]']);
   assert.match(one("ENV").join(" "), /OPENCLAW_STATE_DIR=\/data/);
+  assert.match(
+    one("ENV").join(" "),
+    /NODE_OPTIONS=--max-semi-space-size=4\b/,
+    "the gateway's flags, as services run it",
+  );
   assert.match(one("RUN").join(" "), /npm install -g --omit=dev .*openclaw\.tgz/);
   assert.match(one("RUN").join(" "), /chown node:node \/data/);
   const health = one("HEALTHCHECK")[0]!;
@@ -83,7 +88,7 @@ function containerLike(extra: Record<string, string> = {}) {
     one("ENV")
       .join(" ")
       .split(/\s+/)
-      .map((pair) => pair.split("=") as [string, string]),
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)] as [string, string]),
   );
   const env: Record<string, string> = {
     ...imageEnv,

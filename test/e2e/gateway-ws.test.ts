@@ -51,6 +51,7 @@ test("the server speaks first with connect.challenge, then answers connect with 
   const [challenge] = ws.messages();
   assert.equal(challenge!.type, "event");
   assert.equal(challenge!.event, "connect.challenge");
+  assert.equal(challenge!.seq, undefined, "a targeted event carries no seq");
   const payload = challenge!.payload as { nonce: string; ts: number };
   assert.match(payload.nonce, /^[0-9a-f-]{36}$/);
   assert.ok(Math.abs(payload.ts - Date.now()) < 10_000);
@@ -287,6 +288,10 @@ test("ticks arrive with an increasing seq; presence events follow clients coming
   const watcher = await gw.client();
   const events: { event: string; seq?: number; payload?: unknown }[] = [];
   watcher.onEvent((e) => events.push(e));
+  // seq counts the server's broadcasts (as upstream): a second client sees the same seq for the same tick.
+  const second = await gw.client();
+  const secondTicks: number[] = [];
+  second.onEvent((e) => e.event === "tick" && secondTicks.push(e.seq!));
   const listed = (who: string) =>
     events.some(
       (e) =>
@@ -324,6 +329,9 @@ test("ticks arrive with an increasing seq; presence events follow clients coming
   );
   const entries = (await watcher.call("system-presence")) as { mode: string }[];
   assert.equal(entries[0]!.mode, "gateway");
+  const watcherTicks = new Set(events.filter((e) => e.event === "tick").map((e) => e.seq));
+  assert.ok(secondTicks.length > 0 && secondTicks.some((seq) => watcherTicks.has(seq)), "one seq per broadcast");
+  await second.close();
   await watcher.close();
 });
 

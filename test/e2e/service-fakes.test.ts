@@ -37,7 +37,10 @@ test("systemd user unit: install, linger, identical and different reinstall, sto
       new RegExp(`linger is off for ${userInfo().username}.*Run: sudo loginctl enable-linger ${userInfo().username}`),
     );
     const unit = readFileSync(unitPath, "utf8");
-    assert.match(unit, new RegExp(`ExecStart=${process.execPath} \\S+/dist/entry\\.cjs gateway --port ${port}`));
+    assert.match(
+      unit,
+      new RegExp(`ExecStart=${process.execPath} --max-semi-space-size=4 \\S+/dist/entry\\.cjs gateway --port ${port}`),
+    );
     assert.match(unit, /RestartPreventExitStatus=78/);
     assert.doesNotMatch(unit, /TOKEN/, "the token is not in the unit");
     assert.deepEqual(
