@@ -330,7 +330,10 @@ test("ticks arrive with an increasing seq; presence events follow clients coming
   const entries = (await watcher.call("system-presence")) as { mode: string }[];
   assert.equal(entries[0]!.mode, "gateway");
   const watcherTicks = new Set(events.filter((e) => e.event === "tick").map((e) => e.seq));
-  assert.ok(secondTicks.length > 0 && secondTicks.some((seq) => watcherTicks.has(seq)), "one seq per broadcast");
+  assert.ok(
+    secondTicks.some((seq) => watcherTicks.has(seq)),
+    "one seq per broadcast",
+  );
   await second.close();
   await watcher.close();
 });
