@@ -65,6 +65,8 @@ export interface AgentRunInput {
   readonly onEvent: (event: AgentEvent) => void;
   /** `<state>/credentials`, for auth profiles. */
   readonly credentialsDir?: string | undefined;
+  /** Where the message came from, when a chat channel sent it: kept on the user message in the transcript. */
+  readonly origin?: Readonly<Record<string, unknown>> | undefined;
   /** A transcript flush to disk failed (the lines were written; their durability is in doubt). */
   readonly onFlushError?: ((error: Error) => void) | undefined;
 }
@@ -181,7 +183,12 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     ...historyToMessages(loaded.messages),
     { role: "user", content: input.message },
   ];
-  write({ role: "user", content: [{ type: "text", text: input.message }], timestamp: Date.now() });
+  write({
+    role: "user",
+    content: [{ type: "text", text: input.message }],
+    timestamp: Date.now(),
+    ...(input.origin ? { origin: input.origin } : {}),
+  });
 
   const timeout = AbortSignal.timeout(input.timeoutMs);
   const signal = AbortSignal.any([input.signal, timeout]);

@@ -48,7 +48,15 @@ export const COMMANDS: readonly CommandDescriptor[] = [
   },
   {
     name: "channels",
-    summary: "Show the messaging channels and their state",
+    summary: "Messaging channels: status (--probe), add, remove",
+  },
+  {
+    name: "pairing",
+    summary: "DM pairing: list pending requests, approve a code",
+  },
+  {
+    name: "message",
+    summary: "Send a message through a channel: message send --channel telegram --target <chat> -m <text>",
   },
   {
     name: "config",

@@ -70,6 +70,57 @@ const provider = v.partial(
   }),
 );
 
+export const DM_POLICIES = ["pairing", "allowlist", "open", "disabled"] as const;
+export const GROUP_POLICIES = ["open", "allowlist", "disabled"] as const;
+export const DM_SCOPES = ["main", "per-peer", "per-channel-peer", "per-account-channel-peer"] as const;
+const accountId = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_-]{1,64}$/, "Expected an account id (letters, digits, _ and -)"),
+);
+const senderIds = v.array(v.union([v.pipe(v.string(), v.maxLength(256)), v.number()]));
+/** One Telegram account's keys (also the channel root's, which accounts inherit). */
+const telegramAccount = {
+  enabled: v.optional(v.boolean()),
+  name: v.optional(v.string()),
+  botToken: v.optional(secret),
+  tokenFile: v.optional(nonEmpty),
+  apiRoot: v.optional(
+    v.pipe(
+      httpUrl,
+      v.check((url) => !/\/bot[^/]*\/?$/.test(url), "apiRoot must not end in /bot<token>: give the server's root"),
+    ),
+  ),
+  dmPolicy: v.optional(v.picklist(DM_POLICIES)),
+  allowFrom: v.optional(senderIds),
+  groupPolicy: v.optional(v.picklist(GROUP_POLICIES)),
+  groupAllowFrom: v.optional(senderIds),
+  groups: v.optional(
+    v.record(
+      v.string(),
+      v.looseObject({
+        requireMention: v.optional(v.boolean()),
+        enabled: v.optional(v.boolean()),
+        allowFrom: v.optional(senderIds),
+      }),
+    ),
+  ),
+  textChunkLimit: v.optional(int(1, 4096)),
+  pollTimeoutSeconds: v.optional(int(0, 50)),
+  stallSeconds: v.optional(int(1, 600)),
+};
+
+/** Upstream's rules: `allowlist` needs a sender, `open` needs "*" (with concrete ids only, it admits only those). */
+const dmPolicyRule = <T extends { dmPolicy?: string | undefined; allowFrom?: (string | number)[] | undefined }>() =>
+  v.check<T, string>(
+    (input) =>
+      input.dmPolicy === "allowlist"
+        ? (input.allowFrom ?? []).length > 0
+        : input.dmPolicy === "open"
+          ? (input.allowFrom ?? []).map(String).includes("*")
+          : true,
+    'dmPolicy "allowlist" needs at least one allowFrom entry, and "open" needs "*" in allowFrom (for example allowFrom: ["*"])',
+  );
+
 export const configSchema = v.partial(
   v.strictObject({
     gateway: section({
@@ -145,8 +196,28 @@ export const configSchema = v.partial(
       mode: v.picklist(["merge", "replace"]),
       providers: v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, "Expected a provider id")), provider),
     }),
-    // Each channel owns its section; their own schemas arrive with the channels.
-    channels: v.optional(v.record(v.string(), v.looseObject({ enabled: v.optional(v.boolean()) }))),
+    // Channels we run have their keys checked; OpenClaw's other keys in those sections, and other channels'
+    // sections, are kept as they are (loose).
+    channels: v.optional(
+      v.looseObject({
+        telegram: v.optional(
+          v.pipe(
+            v.looseObject({
+              ...telegramAccount,
+              accounts: v.optional(v.record(accountId, v.pipe(v.looseObject(telegramAccount), dmPolicyRule()))),
+              defaultAccount: v.optional(accountId),
+            }),
+            dmPolicyRule(),
+          ),
+        ),
+      }),
+    ),
+    session: v.optional(
+      v.looseObject({
+        dmScope: v.optional(v.picklist(DM_SCOPES)),
+        groupScope: v.optional(v.picklist(["per-group", "main"])),
+      }),
+    ),
     logging: section({
       level: v.picklist(LOG_LEVELS),
       consoleLevel: v.picklist(LOG_LEVELS),

@@ -37,7 +37,6 @@ export const UPSTREAM_ONLY_PATHS: readonly string[] = [
   "messages",
   "commands",
   "approvals",
-  "session",
   "web",
   "cron",
   "hooks",

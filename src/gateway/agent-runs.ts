@@ -36,6 +36,8 @@ export interface StartRun {
   readonly model?: string | undefined;
   readonly thinking?: ThinkingLevel | undefined;
   readonly timeoutMs?: number | undefined;
+  /** Set when a chat channel started the run. */
+  readonly origin?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export class AgentRuns {
@@ -169,6 +171,7 @@ export class AgentRuns {
         signal: run.controller.signal,
         onEvent,
         credentialsDir: runtime.paths.credentialsDir,
+        origin: input.origin,
         onFlushError: (error) =>
           runtime.log.error("transcript flush to disk failed", { sessionKey: input.sessionKey, error: error.message }),
       });

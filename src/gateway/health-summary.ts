@@ -39,6 +39,17 @@ const cache = new WeakMap<GatewayRuntime, { at: number; key: string; value: Reco
 export const HEALTH_CACHE_MS = 1000;
 
 /** The health snapshot, cached briefly; `fresh` forces a new one (health with probe:true). */
+/** Each channel's default account flattened, with every account under `accounts` (upstream's health shape). */
+function channelHealth(runtime: GatewayRuntime): Record<string, unknown> {
+  const channels = runtime.channels?.health() ?? {};
+  const order = Object.keys(channels);
+  return {
+    channels,
+    channelOrder: order,
+    channelLabels: Object.fromEntries(order.map((id) => [id, id === "telegram" ? "Telegram" : id])),
+  };
+}
+
 export function healthSummary(runtime: GatewayRuntime, fresh = false): Record<string, unknown> {
   // A change of reload status or listeners shows at once; everything else may be a second old.
   const key = `${runtime.reload.status}|${runtime.reload.lastAttemptAt ?? 0}|${runtime.listening.join(",")}|${runtime.snapshot.hash}`;
@@ -65,9 +76,7 @@ function buildHealthSummary(runtime: GatewayRuntime): Record<string, unknown> {
       auth: runtime.auth.mode,
       listening: [...runtime.listening],
     },
-    channels: {},
-    channelOrder: [],
-    channelLabels: {},
+    ...channelHealth(runtime),
     heartbeatSeconds: 0,
     defaultAgentId: "default",
     agents: [

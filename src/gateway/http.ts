@@ -122,6 +122,8 @@ export function createRequestHandler(runtime: GatewayRuntime): (req: IncomingMes
       const failing: string[] = [];
       if (!runtime.ready) failing.push("starting");
       if (runtime.shuttingDown) failing.push("shutting-down");
+      // An enabled channel account that is down (not one still connecting) makes the gateway not ready.
+      failing.push(...(runtime.channels?.failing() ?? []));
       const ready = failing.length === 0;
       const detailed = isLocalDirect(req) || checkBearer(runtime, req).verdict === "ok";
       const body = detailed ? { ready, failing, uptimeMs: Date.now() - runtime.startedAt } : { ready };

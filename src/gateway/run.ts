@@ -21,6 +21,8 @@ import { writeProblem } from "../files/fs-safe.js";
 import { dailyLogPath } from "../logging/files.js";
 import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging/logger.js";
 import { AgentRuns } from "./agent-runs.js";
+import type { ChannelManager } from "../channels/manager.js";
+import { createChannelManager } from "./channels.js";
 import { ClientRegistry } from "./clients.js";
 import { startEventLoopMonitor } from "./health-summary.js";
 import { resolveLimits } from "./limits.js";
@@ -231,8 +233,9 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     }),
     clients: new ClientRegistry({ version: options.version }),
     tailscale: options.tailscale ?? systemTailscale(env),
-    // Set right below: the runs need the runtime they belong to.
+    // Set right below: the runs and the channels need the runtime they belong to.
     agents: undefined as unknown as AgentRuns,
+    channels: undefined as unknown as ChannelManager,
     snapshot,
     settings,
     bind,
@@ -258,6 +261,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     },
   };
   runtime.agents = new AgentRuns(runtime);
+  runtime.channels = createChannelManager(runtime);
   startEventLoopMonitor();
   server = new GatewayServer(runtime);
   try {
@@ -300,6 +304,8 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     if (envFlag(env, name))
       log.info(`${name === "OPENCLAW_SKIP_CHANNELS" ? "channels" : "canvas host"} skipped (${name}=1)`);
   announceReady(runtime, "ready");
+  // After ready, never before: a channel's library and its first connection do not delay /readyz.
+  void runtime.channels.start();
 
   let restarting = false;
   async function restart(reason: string): Promise<void> {
@@ -355,6 +361,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
       if (runtime.reload.status !== "failed") delete runtime.reload.errors;
       runtime.ready = true;
       announceReady(runtime, "restarted");
+      void runtime.channels.applyConfig(runtime.snapshot.config);
     } catch (error) {
       log.fatal(`restart failed: ${(error as Error).message}`);
       void shutdown("restart failed", 1);
@@ -429,6 +436,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
       `config applied live (${source})${listenerPending ? "; port/bind changes wait for a restart (gateway.reload.mode hot)" : ""}`,
     );
     if (secretsChanged) server.closeSharedAuthClients();
+    void runtime.channels.applyConfig(next.config);
   }
 
   const stopWatching = watchConfigFile(paths.configPath, snapshot.config.gateway?.reload?.debounceMs ?? 300, () =>
@@ -448,6 +456,8 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     clearTimeout(pendingRestart);
     stopWatching();
     log.info(`stopping (${reason}); draining requests in flight for up to ${limits.drainTimeoutMs} ms`);
+    // Channels first: no new inbound message starts a turn while the rest drains.
+    await runtime.channels.stop(Math.min(3000, limits.drainTimeoutMs));
     runtime.agents.abortAll();
     await server.stop("gateway stopping");
     if (exposed !== "off" && runtime.settings.tailscale.resetOnExit) {

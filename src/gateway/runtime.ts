@@ -42,6 +42,8 @@ export interface GatewayRuntime {
   reload: ReloadStatus;
   /** Agent runs. */
   agents: import("./agent-runs.js").AgentRuns;
+  /** Chat channels (started after the gateway is ready). */
+  channels: import("../channels/manager.js").ChannelManager;
   /** Asks for an in-process restart (re-read config, rebind) after the current request is answered. */
   requestRestart(reason: string, delayMs?: number): void;
   /** Re-reads the config file now and applies it (as the file watcher would). */

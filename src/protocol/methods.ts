@@ -47,6 +47,10 @@ export const METHOD_SCOPES: Readonly<Record<string, OperatorScope | null>> = {
   "sessions.reset": "operator.admin",
   "sessions.delete": "operator.admin",
   "channels.status": "operator.read",
+  "channels.start": "operator.admin",
+  "channels.stop": "operator.admin",
+  "channels.logout": "operator.admin",
+  send: "operator.write",
 };
 
 /** The scope a method needs; unclassified methods default to admin, as upstream does. */

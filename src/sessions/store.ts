@@ -24,6 +24,12 @@ export interface SessionEntry {
   inputTokens?: number;
   outputTokens?: number;
   totalTokens?: number;
+  /** For sessions fed by a chat channel: where the last message came from and where replies go. */
+  channel?: string;
+  lastChannel?: string;
+  lastTo?: string;
+  lastAccountId?: string;
+  chatType?: string;
 }
 
 export const MAIN_SESSION = "main";

@@ -44,6 +44,8 @@ export interface TranscriptMessage {
   stopReason?: string;
   usage?: { input: number; output: number; cacheRead: number; cacheWrite: number; totalTokens: number };
   errorMessage?: string;
+  /** On user messages from a chat channel: channel, account, chat type, sender and destination. */
+  origin?: Readonly<Record<string, unknown>>;
 }
 
 export interface MessageEntry {

@@ -37,6 +37,10 @@ const METHODS = [
   "sessions.reset",
   "sessions.delete",
   "channels.status",
+  "channels.start",
+  "channels.stop",
+  "channels.logout",
+  "send",
 ];
 
 /** Connects raw and returns the socket after the challenge arrived. */

@@ -1,49 +1,249 @@
-/** `openclaw channels status`: the configured channels (none yet is a valid answer). @module */
+/**
+ * `openclaw channels status|add|remove`: status from the running gateway (or from the config alone
+ * when it does not answer, said so), and the config edits that add or remove an account.
+ * @module
+ */
 import type { Command } from "commander";
+import { resolveChannelAccounts, CHANNEL_LABELS, SUPPORTED_CHANNELS } from "../../channels/accounts.js";
 import { loadConfig } from "../../config/load.js";
+import type { ConfigEdit } from "../../config/edit.js";
+import { updateConfig } from "../../config/update.js";
 import type { CliContext } from "../command.js";
-import { EXIT } from "../errors.js";
-import { clientFor, resolveTarget } from "../gateway-rpc.js";
+import { CliError, EXIT, UsageError } from "../errors.js";
+import { addRpcOptions, parseTimeout, withGateway, type RpcOptions } from "../gateway-rpc.js";
+
+type Snapshot = Record<string, unknown> & { accountId: string };
+
+function ago(ms: unknown, now: number): string | undefined {
+  if (typeof ms !== "number") return undefined;
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 5) return "just now";
+  if (s < 120) return `${s}s ago`;
+  if (s < 7200) return `${Math.round(s / 60)}m ago`;
+  return `${Math.round(s / 3600)}h ago`;
+}
+
+/** One line per account, in upstream's layout (`- Telegram default: enabled, configured, …`). Pure. */
+export function renderChannelLines(status: Record<string, unknown>, now: number): string[] {
+  const order = (status.channelOrder as string[] | undefined) ?? [];
+  const accounts = (status.channelAccounts as Record<string, Snapshot[]> | undefined) ?? {};
+  const labels = (status.channelLabels as Record<string, string> | undefined) ?? {};
+  const lines: string[] = [];
+  for (const id of order) {
+    for (const a of accounts[id] ?? []) {
+      const bot = (a.probe as { bot?: { username?: string }; ok?: boolean; error?: string } | undefined) ?? undefined;
+      const parts = [
+        a.enabled ? "enabled" : "disabled",
+        a.configured ? "configured" : "not configured",
+        a.running ? "running" : "stopped",
+        String(a.state),
+        ago(a.lastInboundAt, now) && `in:${ago(a.lastInboundAt, now)}`,
+        ago(a.lastOutboundAt, now) && `out:${ago(a.lastOutboundAt, now)}`,
+        ago(a.lastTransportActivityAt, now) && `transport:${ago(a.lastTransportActivityAt, now)}`,
+        a.mode ? `mode:${String(a.mode)}` : undefined,
+        bot?.bot?.username ? `bot:@${bot.bot.username}` : undefined,
+        `token:${a.tokenSource === "none" ? "none" : `${String(a.tokenSource)} (***)`}`,
+        bot ? (bot.ok ? "works" : `probe failed: ${bot.error ?? "no answer"}`) : undefined,
+      ].filter(Boolean);
+      lines.push(`- ${labels[id] ?? id} ${a.accountId}: ${parts.join(", ")}`);
+      if (a.lastError) lines.push(`  error: ${String(a.lastError)}`);
+    }
+  }
+  return lines;
+}
+
+/** What the config alone says, when no gateway answers. */
+function fromConfig(ctx: CliContext, channel?: string): Record<string, unknown> {
+  const accounts = resolveChannelAccounts(loadConfig(ctx.paths.configPath, ctx.env).config, ctx.env).filter(
+    (a) => !channel || a.channel === channel,
+  );
+  const order = SUPPORTED_CHANNELS.filter((id) => accounts.some((a) => a.channel === id));
+  return {
+    ts: Date.now(),
+    source: "config",
+    channelOrder: order,
+    channelLabels: Object.fromEntries(order.map((id) => [id, CHANNEL_LABELS[id] ?? id])),
+    channelAccounts: Object.fromEntries(
+      order.map((id) => [
+        id,
+        accounts
+          .filter((a) => a.channel === id)
+          .map((a) => ({
+            accountId: a.accountId,
+            enabled: a.enabled,
+            configured: a.configured,
+            running: false,
+            connected: false,
+            state: "stopped",
+            tokenSource: a.tokenSource,
+            tokenStatus: a.configured ? "available" : "missing",
+            lastError: a.tokenError ?? (a.configured ? null : "no bot token configured"),
+          })),
+      ]),
+    ),
+  };
+}
+
+function checkChannel(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!raw.trim()) throw new UsageError("--channel needs a value", "Example: --channel telegram");
+  if (!(SUPPORTED_CHANNELS as readonly string[]).includes(raw))
+    throw new UsageError(`unknown channel "${raw}"`, `Channels this gateway runs: ${SUPPORTED_CHANNELS.join(", ")}`);
+  return raw;
+}
+
+function checkAccount(raw: string | undefined): string {
+  if (raw === undefined) return "default";
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw))
+    throw new UsageError(`invalid --account "${raw}"`, "Use letters, digits, _ and - (at most 64)");
+  return raw;
+}
 
 export function register(program: Command, ctx: CliContext, done: (code: number) => void): void {
-  const channels = program.command("channels").description("Messaging channels");
+  const channels = program.command("channels").description("Messaging channels: status, add, remove");
+
+  addRpcOptions(
+    channels
+      .command("status")
+      .description("Show every channel account and its state, from the running gateway (or the config)")
+      .option("--channel <channel>", "only this channel")
+      .option("--probe", "also check each account's credentials live (Telegram: getMe)")
+      .option("--json", "print as JSON"),
+    10_000,
+  ).action(async (opts: RpcOptions & { channel?: string; probe?: boolean; json?: boolean }) => {
+    const channel = checkChannel(opts.channel);
+    const timeoutMs = parseTimeout(opts.timeout, 10_000);
+    let status: Record<string, unknown>;
+    let note: string | undefined;
+    try {
+      status = await withGateway(ctx, opts, timeoutMs, (client) =>
+        client.call<Record<string, unknown>>(
+          "channels.status",
+          { probe: opts.probe === true, timeoutMs, ...(channel ? { channel } : {}) },
+          timeoutMs + 1000,
+        ),
+      );
+    } catch (error) {
+      note = `Gateway not reachable (${(error as Error).message.replace(/^Gateway not reachable: /, "")}): showing the config only.`;
+      status = fromConfig(ctx, channel);
+    }
+    if (opts.json) ctx.printJson(status);
+    else {
+      if (note) ctx.warn(note);
+      const lines = renderChannelLines(status, Date.now());
+      ctx.print(
+        lines.length
+          ? lines.join("\n")
+          : "No channels configured. Add one: openclaw channels add --channel telegram --token <token>",
+      );
+      if (status.skipped) ctx.print(`Channels are off: ${String(status.skipped)}`);
+    }
+    done(EXIT.ok);
+  });
+
   channels
-    .command("status")
-    .description("Show the configured channels and their state")
-    .option("--probe", "ask the running gateway")
-    .option("--timeout <ms>", "how long to wait for the gateway", "5000")
-    .option("--json", "print as JSON")
-    .action(async (opts: { probe?: boolean; timeout: string; json?: boolean }) => {
-      let status: { channels: Record<string, unknown>; channelOrder: string[]; source: string } | undefined;
-      try {
-        const client = clientFor(await resolveTarget(ctx, {}), Number(opts.timeout) || 5000);
-        try {
-          await client.connect();
-          const payload = await client.call<{ channels: Record<string, unknown>; channelOrder: string[] }>(
-            "channels.status",
-            { probe: opts.probe === true },
+    .command("add")
+    .description("Add or update a channel account in the config (the running gateway starts it)")
+    .requiredOption("--channel <channel>", "telegram")
+    .option("--account <id>", "account id (default: default)")
+    .option("--token <token>", "the bot token from @BotFather")
+    .option("--token-file <path>", "a file holding the token")
+    .option("--use-env", "use TELEGRAM_BOT_TOKEN from the gateway's environment")
+    .option("--name <name>", "a display name")
+    .action(
+      (opts: {
+        channel: string;
+        account?: string;
+        token?: string;
+        tokenFile?: string;
+        useEnv?: boolean;
+        name?: string;
+      }) => {
+        const channel = checkChannel(opts.channel)!;
+        const account = checkAccount(opts.account);
+        const given = [opts.token, opts.tokenFile, opts.useEnv].filter(Boolean).length;
+        if (given !== 1)
+          throw new UsageError(
+            "give exactly one of --token, --token-file, --use-env",
+            "Example: openclaw channels add --channel telegram --token 123456:ABC…",
           );
-          status = { ...payload, source: "gateway" };
-        } finally {
-          await client.close();
-        }
-      } catch {
-        // The gateway is not reachable: report what the config says.
-      }
-      if (!status) {
+        if (opts.token !== undefined && !/^\d+:[\w-]{20,}$/.test(opts.token))
+          throw new UsageError(
+            "that does not look like a Telegram bot token (digits:letters)",
+            "Copy it from @BotFather (/mybots → API Token)",
+          );
+        if (opts.useEnv && account !== "default")
+          throw new UsageError(
+            "TELEGRAM_BOT_TOKEN serves only the default account",
+            "Use --token or --token-file for other accounts",
+          );
         const config = loadConfig(ctx.paths.configPath, ctx.env).config;
-        const entries = Object.entries(config.channels ?? {});
-        status = {
-          channelOrder: entries.map(([id]) => id),
-          channels: Object.fromEntries(
-            entries.map(([id, c]) => [id, { configured: true, enabled: c.enabled !== false, running: false }]),
-          ),
-          source: "config",
-        };
-      }
-      if (opts.json) ctx.printJson({ ok: true, ...status });
-      else if (status.channelOrder.length === 0) ctx.print("No channels configured.");
-      else for (const id of status.channelOrder) ctx.print(`${id}: ${JSON.stringify(status.channels[id])}`);
+        const section = (config.channels?.telegram ?? {}) as Record<string, unknown>;
+        const named = section.accounts !== undefined || account !== "default";
+        const base = named ? ["channels", channel, "accounts", account] : ["channels", channel];
+        const edits: ConfigEdit[] = [];
+        // A second account: the single account's keys move under accounts.default first, as upstream does.
+        if (
+          named &&
+          section.accounts === undefined &&
+          (section.botToken !== undefined || section.tokenFile !== undefined)
+        ) {
+          for (const key of ["botToken", "tokenFile"] as const)
+            if (section[key] !== undefined) {
+              edits.push({ path: ["channels", channel, "accounts", "default", key], value: section[key] });
+              edits.push({ path: ["channels", channel, key], value: undefined });
+            }
+        }
+        edits.push({ path: [...base, "enabled"], value: true });
+        if (opts.token) edits.push({ path: [...base, "botToken"], value: opts.token });
+        if (opts.tokenFile) edits.push({ path: [...base, "tokenFile"], value: opts.tokenFile });
+        if (opts.name) edits.push({ path: [...base, "name"], value: opts.name });
+        updateConfig({
+          configPath: ctx.paths.configPath,
+          logsDir: ctx.paths.logsDir,
+          env: ctx.env,
+          edits,
+          command: "channels add",
+          now: ctx.now(),
+        });
+        ctx.print(
+          `Added ${CHANNEL_LABELS[channel]} account "${account}" to ${ctx.paths.configPath}${opts.useEnv ? " (token from TELEGRAM_BOT_TOKEN)" : ""}. A running gateway starts it within a second; check: openclaw channels status --probe`,
+        );
+        done(EXIT.ok);
+      },
+    );
+
+  channels
+    .command("remove")
+    .description("Disable a channel account (--delete removes it from the config)")
+    .requiredOption("--channel <channel>", "telegram")
+    .option("--account <id>", "account id (default: default)")
+    .option("--delete", "remove its keys, token included")
+    .action((opts: { channel: string; account?: string; delete?: boolean }) => {
+      const channel = checkChannel(opts.channel)!;
+      const account = checkAccount(opts.account);
+      const config = loadConfig(ctx.paths.configPath, ctx.env).config;
+      const section = config.channels?.telegram as Record<string, unknown> | undefined;
+      const accounts = section?.accounts as Record<string, unknown> | undefined;
+      const exists = accounts ? accounts[account] !== undefined : section !== undefined && account === "default";
+      if (!exists)
+        throw new CliError(`${CHANNEL_LABELS[channel]} has no account "${account}" in ${ctx.paths.configPath}`, {
+          hint: "See them: openclaw channels status",
+        });
+      const path = accounts ? ["channels", channel, "accounts", account] : ["channels", channel];
+      updateConfig({
+        configPath: ctx.paths.configPath,
+        logsDir: ctx.paths.logsDir,
+        env: ctx.env,
+        edits: [opts.delete ? { path, value: undefined } : { path: [...path, "enabled"], value: false }],
+        command: "channels remove",
+        now: ctx.now(),
+      });
+      ctx.print(
+        opts.delete
+          ? `Removed ${CHANNEL_LABELS[channel]} account "${account}" from the config.`
+          : `Disabled ${CHANNEL_LABELS[channel]} account "${account}" (its settings are kept; --delete removes them).`,
+      );
       done(EXIT.ok);
     });
 }

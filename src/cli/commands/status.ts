@@ -45,10 +45,9 @@ async function statusCommand(
 ): Promise<number> {
   const timeoutMs = parseTimeout(opts.timeout, 3000);
   const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
-  const channels = Object.entries(snapshot.config.channels ?? {}).map(([id, c]) => ({
-    id,
-    enabled: c.enabled !== false,
-  }));
+  const channels = Object.entries(
+    (snapshot.config.channels ?? {}) as Record<string, { enabled?: unknown } | undefined>,
+  ).map(([id, c]) => ({ id, enabled: c?.enabled !== false }));
   const model = snapshot.config.agents?.defaults?.model;
   const primary = typeof model === "string" ? model : (model?.primary ?? null);
 

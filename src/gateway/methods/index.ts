@@ -26,6 +26,7 @@ const system = lazy(() => import("./system.js"));
 const config = lazy(() => import("./config.js"));
 const logs = lazy(() => import("./logs.js"));
 const agent = lazy(() => import("./agent.js"));
+const channels = lazy(() => import("./channels.js"));
 
 /** Every implemented method and its family; `hello-ok.features.methods` is exactly this list. */
 const METHODS: Readonly<Record<string, Family>> = {
@@ -48,7 +49,11 @@ const METHODS: Readonly<Record<string, Family>> = {
   "sessions.patch": agent,
   "sessions.reset": agent,
   "sessions.delete": agent,
-  "channels.status": system,
+  "channels.status": channels,
+  "channels.start": channels,
+  "channels.stop": channels,
+  "channels.logout": channels,
+  send: channels,
 };
 
 export const METHOD_NAMES: readonly string[] = Object.keys(METHODS);

@@ -1,6 +1,5 @@
 /** `health`, `status`, `system-presence`, `models.list`. @module */
 import * as v from "valibot";
-import { envFlag } from "../../config/paths.js";
 import { hasScope } from "../../protocol/methods.js";
 import { healthSummary, primaryModel } from "../health-summary.js";
 import type { GatewayRuntime } from "../runtime.js";
@@ -83,29 +82,6 @@ export const handlers: Record<string, MethodHandler> = {
   "system-presence": ({ runtime, params }) => {
     parseParams("system-presence", noParams, params);
     return runtime.clients.presence();
-  },
-  "channels.status": ({ runtime, params }) => {
-    parseParams("channels.status", v.looseObject({ probe: v.optional(v.boolean()) }), params);
-    const configured = Object.entries(runtime.snapshot.config.channels ?? {});
-    const skipped = envFlag(runtime.env, "OPENCLAW_SKIP_CHANNELS");
-    // The channels themselves come later: configured ones are reported as not running yet.
-    return {
-      ok: true,
-      ts: Date.now(),
-      ...(skipped ? { skipped: "OPENCLAW_SKIP_CHANNELS=1" } : {}),
-      channelOrder: configured.map(([id]) => id),
-      channels: Object.fromEntries(
-        configured.map(([id, c]) => [
-          id,
-          {
-            configured: true,
-            enabled: c.enabled !== false,
-            running: false,
-            state: skipped ? "skipped" : "not-supported-yet",
-          },
-        ]),
-      ),
-    };
   },
   "models.list": ({ runtime, params }) => {
     parseParams("models.list", v.looseObject({}), params);

@@ -1,0 +1,686 @@
+/**
+ * The channel manager: one for all channels. It starts each enabled account's adapter (after the gateway
+ * is ready, importing a channel's library only when that channel has an enabled account), follows its
+ * state, and owns what happens to a message: dedupe, access policy and pairing, routing to a session,
+ * one turn at a time per session, chunked delivery with retries and a record of where the reply went.
+ * The gateway passes in the turn runner and the transcript recorder, so imports only go down.
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Env } from "../config/paths.js";
+import type { OpenClawConfig } from "../config/schema.js";
+import { atomicWriteFile } from "../files/fs-safe.js";
+import type { Logger } from "../logging/logger.js";
+import { CHANNEL_LABELS, resolveChannelAccounts, SUPPORTED_CHANNELS, type ChannelAccount } from "./accounts.js";
+import {
+  MarkupRejectedError,
+  PermanentSendError,
+  type AdapterFactory,
+  type ChannelAdapter,
+  type InboundMessage,
+  type OutboundTarget,
+  type ProbeOutcome,
+  type TransportState,
+} from "./contract.js";
+import { chunkText, sessionKeyFor, type DmScope } from "./delivery.js";
+import { PairingFileError, PairingStore } from "./pairing.js";
+
+export type ChannelStateWord = "connected" | "connecting" | "disconnected" | "error" | "stopped";
+
+/** Where a turn came from, recorded with the user message and on the session. */
+export interface TurnOrigin {
+  readonly channel: string;
+  readonly accountId: string;
+  readonly chatType: "direct" | "group";
+  readonly from: string;
+  readonly to: string;
+  readonly senderName?: string | undefined;
+  readonly messageId: string;
+}
+
+export interface ManagerDeps {
+  readonly log: Logger;
+  readonly env: Env;
+  readonly stateDir: string;
+  readonly credentialsDir: string;
+  /** Runs one agent turn in a session and resolves with its reply text (throws when the run fails). */
+  readonly runTurn: (input: { sessionKey: string; message: string; origin: TurnOrigin }) => Promise<{ text: string }>;
+  /** Appends a non-message entry to the session's transcript (where a reply went, or why it did not). */
+  readonly record: (sessionKey: string, entry: { type: string; [key: string]: unknown }) => void;
+  /** Loads a channel's adapter factory; imported lazily so an unused channel costs nothing. */
+  readonly load?: (channel: string) => Promise<AdapterFactory>;
+  readonly now?: () => number;
+  /** Delivery retry delays (tests shorten them). */
+  readonly retryDelaysMs?: readonly number[];
+}
+
+interface AccountRuntime {
+  account: ChannelAccount;
+  adapter?: ChannelAdapter | undefined;
+  transport: TransportState & { errorKind?: string | undefined };
+  lastStartAt: number | null;
+  lastStopAt: number | null;
+  lastInboundAt: number | null;
+  lastOutboundAt: number | null;
+  lastProbeAt: number | null;
+  probe?: ProbeOutcome | undefined;
+  startedOnce: boolean;
+  /** Ids of recent deliveries and messages: a redelivered update is not answered twice. */
+  seen: Map<string, number>;
+}
+
+const SEEN_MAX = 5000;
+const TYPING_REFRESH_MS = 4000;
+const DEFAULT_RETRY_DELAYS_MS = [500, 1500, 4000];
+
+async function loadAdapter(channel: string): Promise<AdapterFactory> {
+  switch (channel) {
+    case "telegram":
+      return (await import("./telegram/adapter.js")).createAdapter;
+    default:
+      throw new Error(`no adapter for channel ${channel}`);
+  }
+}
+
+const freshTransport = (): AccountRuntime["transport"] => ({
+  running: false,
+  connected: false,
+  lastError: null,
+  terminal: false,
+  lastConnectedAt: null,
+  lastTransportActivityAt: null,
+  reconnectAttempts: 0,
+  mode: "polling",
+});
+
+export class ChannelManager {
+  readonly #deps: ManagerDeps;
+  readonly #accounts = new Map<string, AccountRuntime>();
+  readonly #sessionChains = new Map<string, Promise<unknown>>();
+  readonly #pairing = new Map<string, PairingStore>();
+  #config: OpenClawConfig;
+  #stopping = false;
+  readonly #skipped: boolean;
+
+  constructor(config: OpenClawConfig, deps: ManagerDeps, options: { skip?: boolean } = {}) {
+    this.#config = config;
+    this.#deps = deps;
+    this.#skipped = options.skip === true;
+    for (const account of resolveChannelAccounts(config, deps.env))
+      this.#accounts.set(keyOf(account), this.#fresh(account));
+  }
+
+  get skipped(): boolean {
+    return this.#skipped;
+  }
+
+  #now(): number {
+    return (this.#deps.now ?? Date.now)();
+  }
+
+  #fresh(account: ChannelAccount): AccountRuntime {
+    return {
+      account,
+      transport: freshTransport(),
+      lastStartAt: null,
+      lastStopAt: null,
+      lastInboundAt: null,
+      lastOutboundAt: null,
+      lastProbeAt: null,
+      startedOnce: false,
+      seen: new Map(),
+    };
+  }
+
+  pairing(channel: string): PairingStore {
+    let store = this.#pairing.get(channel);
+    if (!store)
+      this.#pairing.set(channel, (store = new PairingStore(this.#deps.credentialsDir, channel, this.#deps.now)));
+    return store;
+  }
+
+  /** Starts every enabled, configured account; failures are states, never exceptions. */
+  async start(): Promise<void> {
+    if (this.#skipped) {
+      if (this.#accounts.size > 0)
+        this.#deps.log.info("channels not started: OPENCLAW_SKIP_CHANNELS=1", { accounts: this.#accounts.size });
+      return;
+    }
+    await Promise.all([...this.#accounts.values()].map((rt) => this.#startAccount(rt)));
+  }
+
+  /** Stops every account within `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    await Promise.all([...this.#accounts.values()].map((rt) => this.#stopAccount(rt, timeoutMs)));
+  }
+
+  /** A new config: only the accounts whose transport settings changed are restarted. */
+  async applyConfig(config: OpenClawConfig): Promise<void> {
+    this.#config = config;
+    const next = new Map(resolveChannelAccounts(config, this.#deps.env).map((a) => [keyOf(a), a]));
+    const jobs: Promise<void>[] = [];
+    for (const [key, rt] of this.#accounts) {
+      const account = next.get(key);
+      if (!account) {
+        jobs.push(this.#stopAccount(rt, 5000).then(() => void this.#accounts.delete(key)));
+      } else if (account.transportKey !== rt.account.transportKey) {
+        this.#deps.log.info("channel account settings changed: restarting it", {
+          channel: account.channel,
+          account: account.accountId,
+        });
+        jobs.push(this.#stopAccount(rt, 5000).then(() => ((rt.account = account), this.#startAccount(rt))));
+      } else rt.account = account; // policy changes apply to the next message, no reconnect
+    }
+    for (const [key, account] of next) {
+      if (this.#accounts.has(key)) continue;
+      const rt = this.#fresh(account);
+      this.#accounts.set(key, rt);
+      jobs.push(this.#startAccount(rt));
+    }
+    await Promise.all(jobs);
+  }
+
+  async startAccount(channel: string, accountId = "default"): Promise<{ started: boolean; reason?: string }> {
+    const rt = this.#accounts.get(`${channel}:${accountId}`);
+    if (!rt) return { started: false, reason: `no ${channel} account "${accountId}" in the config` };
+    if (this.#skipped) return { started: false, reason: "OPENCLAW_SKIP_CHANNELS=1" };
+    await this.#stopAccount(rt, 5000);
+    await this.#startAccount(rt);
+    return rt.transport.running
+      ? { started: true }
+      : { started: false, reason: rt.transport.lastError ?? "not started" };
+  }
+
+  async stopAccount(channel: string, accountId = "default"): Promise<boolean> {
+    const rt = this.#accounts.get(`${channel}:${accountId}`);
+    if (!rt) return false;
+    await this.#stopAccount(rt, 5000);
+    return true;
+  }
+
+  async #startAccount(rt: AccountRuntime): Promise<void> {
+    const { account } = rt;
+    if (this.#stopping || !account.enabled || !account.configured || rt.adapter) return;
+    rt.transport = freshTransport();
+    rt.lastStartAt = this.#now();
+    rt.startedOnce = true;
+    try {
+      const factory = await (this.#deps.load ?? loadAdapter)(account.channel);
+      const cursorFile = join(this.#deps.stateDir, "channels", `${account.channel}-${account.accountId}.json`);
+      rt.adapter = factory(
+        { channel: account.channel, accountId: account.accountId, token: account.token!, settings: account.settings },
+        {
+          log: this.#deps.log,
+          inbound: (message) => void this.#inbound(rt, message),
+          state: (patch) => Object.assign(rt.transport, patch),
+          cursor: {
+            load: () => {
+              try {
+                return (JSON.parse(readFileSync(cursorFile, "utf8")) as { cursor?: string }).cursor;
+              } catch {
+                return undefined;
+              }
+            },
+            // Not flushed: after a power cut a few updates come again, and dedupe drops them.
+            save: (value) => atomicWriteFile(cursorFile, `${JSON.stringify({ cursor: value })}\n`, 0o600, false),
+          },
+        },
+      );
+      await rt.adapter.start();
+    } catch (error) {
+      rt.adapter = undefined;
+      Object.assign(rt.transport, {
+        running: false,
+        connected: false,
+        terminal: true,
+        lastError: `could not start: ${(error as Error).message}`,
+      });
+      this.#deps.log.error("channel account failed to start", {
+        channel: account.channel,
+        account: account.accountId,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  async #stopAccount(rt: AccountRuntime, timeoutMs: number): Promise<void> {
+    const adapter = rt.adapter;
+    if (!adapter) return;
+    rt.adapter = undefined;
+    await adapter.stop(timeoutMs);
+    rt.transport.running = false;
+    rt.transport.connected = false;
+    rt.lastStopAt = this.#now();
+  }
+
+  /** The state word the seed's checks read, derived from the transport as upstream derives its fields. */
+  stateOf(rt: AccountRuntime): ChannelStateWord {
+    const t = rt.transport;
+    if (t.terminal || (t.running && (t.lastError ?? "").startsWith("409 "))) return "error";
+    if (!t.running) return "stopped";
+    if (t.connected) return "connected";
+    return t.lastConnectedAt === null && t.lastError === null ? "connecting" : "disconnected";
+  }
+
+  /** Enabled, configured accounts that are down (not while they are still connecting): `/readyz` names them. */
+  failing(): string[] {
+    if (this.#skipped) return [];
+    const out = new Set<string>();
+    for (const rt of this.#accounts.values()) {
+      if (!rt.account.enabled || !rt.account.configured) continue;
+      const state = this.stateOf(rt);
+      if (state === "error" || state === "disconnected") out.add(rt.account.channel);
+    }
+    return [...out];
+  }
+
+  snapshot(rt: AccountRuntime): Record<string, unknown> {
+    const { account, transport: t } = rt;
+    const state = this.#skipped ? "stopped" : this.stateOf(rt);
+    return {
+      accountId: account.accountId,
+      ...(typeof account.settings.name === "string" ? { name: account.settings.name } : {}),
+      enabled: account.enabled,
+      configured: this.#skipped ? false : account.configured,
+      running: t.running,
+      connected: t.connected,
+      state,
+      lifecycle: t.terminal ? "blocked" : t.running ? (t.connected ? "ready" : "starting") : "stopped",
+      ...(t.terminal ? { terminalDisconnect: true, healthState: "terminal-disconnect" } : {}),
+      reconnectAttempts: t.reconnectAttempts,
+      lastConnectedAt: t.lastConnectedAt,
+      lastTransportActivityAt: t.lastTransportActivityAt,
+      lastInboundAt: rt.lastInboundAt,
+      lastOutboundAt: rt.lastOutboundAt,
+      lastStartAt: rt.lastStartAt,
+      lastStopAt: rt.lastStopAt,
+      lastError: this.#skipped
+        ? null
+        : (t.lastError ?? account.tokenError ?? (account.configured ? null : "no bot token configured")),
+      lastProbeAt: rt.lastProbeAt,
+      tokenSource: this.#skipped ? "none" : account.tokenSource,
+      tokenStatus: account.configured ? "available" : "missing",
+      mode: t.mode,
+      dmPolicy: account.dmPolicy,
+      allowFrom: account.allowFrom,
+      ...(this.#skipped ? { stateReason: "not configured (OPENCLAW_SKIP_CHANNELS=1)" } : {}),
+      ...(rt.probe ? { probe: probeView(rt.probe) } : {}),
+    };
+  }
+
+  /** `channels.status` in the reference's shape (plus a `state` word per account). */
+  async status(
+    options: { probe?: boolean; timeoutMs?: number; channel?: string } = {},
+  ): Promise<Record<string, unknown>> {
+    const rts = [...this.#accounts.values()].filter((rt) => !options.channel || rt.account.channel === options.channel);
+    if (options.probe && !this.#skipped) {
+      await Promise.all(
+        rts.map(async (rt) => {
+          if (!rt.adapter) return;
+          rt.probe = await rt.adapter.probe(options.timeoutMs ?? 10_000);
+          rt.lastProbeAt = this.#now();
+        }),
+      );
+    }
+    const order = SUPPORTED_CHANNELS.filter((id) => rts.some((rt) => rt.account.channel === id));
+    const accountsOf = (id: string) => rts.filter((rt) => rt.account.channel === id);
+    const statusIssues = rts.flatMap((rt) => {
+      const snap = this.snapshot(rt);
+      if (!rt.account.enabled || snap.state === "connected" || snap.state === "connecting") return [];
+      if (!rt.account.configured && !this.#skipped)
+        return [
+          {
+            channel: rt.account.channel,
+            accountId: rt.account.accountId,
+            kind: "config",
+            message: String(snap.lastError),
+            fix: "Set channels.telegram.botToken (or tokenFile, or TELEGRAM_BOT_TOKEN): openclaw channels add --channel telegram --token <token>",
+          },
+        ];
+      if (snap.state === "error" || snap.state === "disconnected")
+        return [
+          {
+            channel: rt.account.channel,
+            accountId: rt.account.accountId,
+            kind: rt.transport.terminal ? "auth" : "runtime",
+            message: String(snap.lastError ?? snap.state),
+          },
+        ];
+      return [];
+    });
+    return {
+      ts: this.#now(),
+      ...(this.#skipped ? { skipped: "OPENCLAW_SKIP_CHANNELS=1" } : {}),
+      channelOrder: order,
+      channelLabels: Object.fromEntries(order.map((id) => [id, CHANNEL_LABELS[id] ?? id])),
+      channelMeta: order.map((id) => ({ id, label: CHANNEL_LABELS[id] ?? id, detailLabel: CHANNEL_LABELS[id] ?? id })),
+      channels: Object.fromEntries(
+        order.map((id) => {
+          const first = accountsOf(id).find((rt) => rt.account.accountId === "default") ?? accountsOf(id)[0]!;
+          const snap = this.snapshot(first);
+          return [
+            id,
+            {
+              configured: snap.configured,
+              running: snap.running,
+              state: snap.state,
+              lastStartAt: snap.lastStartAt,
+              lastStopAt: snap.lastStopAt,
+              lastError: snap.lastError,
+              tokenSource: snap.tokenSource,
+              mode: snap.mode,
+              lastProbeAt: snap.lastProbeAt,
+              ...(snap.probe ? { probe: snap.probe } : {}),
+            },
+          ];
+        }),
+      ),
+      channelAccounts: Object.fromEntries(order.map((id) => [id, accountsOf(id).map((rt) => this.snapshot(rt))])),
+      channelDefaultAccountId: Object.fromEntries(
+        order.map((id) => [
+          id,
+          (accountsOf(id).find((rt) => rt.account.accountId === "default") ?? accountsOf(id)[0]!).account.accountId,
+        ]),
+      ),
+      statusIssues,
+    };
+  }
+
+  /** For `health`: each channel's default account flattened, plus every account. */
+  health(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const id of SUPPORTED_CHANNELS) {
+      const rts = [...this.#accounts.values()].filter((rt) => rt.account.channel === id);
+      if (rts.length === 0) continue;
+      const first = rts.find((rt) => rt.account.accountId === "default") ?? rts[0]!;
+      out[id] = {
+        ...this.snapshot(first),
+        accounts: Object.fromEntries(rts.map((rt) => [rt.account.accountId, this.snapshot(rt)])),
+      };
+    }
+    return out;
+  }
+
+  /** `send` / `message send`: text to a chat, chunked, with retries. */
+  async send(input: {
+    channel: string;
+    accountId?: string | undefined;
+    to: string;
+    text: string;
+  }): Promise<{ messageIds: string[]; chunks: number }> {
+    const rt = this.#pick(input.channel, input.accountId);
+    const target: OutboundTarget = { chatId: input.to.replace(/^(telegram|tg):/i, "") };
+    return this.#deliver(rt, target, input.text);
+  }
+
+  #pick(channel: string, accountId: string | undefined): AccountRuntime {
+    const candidates = [...this.#accounts.values()].filter((rt) => rt.account.channel === channel);
+    if (candidates.length === 0)
+      throw new ChannelError(
+        `channel ${channel} is not configured`,
+        `Add it: openclaw channels add --channel ${channel} --token <token>`,
+      );
+    const rt = accountId
+      ? candidates.find((c) => c.account.accountId === accountId)
+      : (candidates.find((c) => c.account.accountId === "default") ?? candidates[0]);
+    if (!rt)
+      throw new ChannelError(
+        `${channel} has no account "${accountId}"`,
+        `Accounts: ${candidates.map((c) => c.account.accountId).join(", ")}`,
+      );
+    if (!rt.adapter)
+      throw new ChannelError(
+        `${channel} account "${rt.account.accountId}" is not running: ${rt.transport.lastError ?? this.stateOf(rt)}`,
+        `See: openclaw channels status --channel ${channel}`,
+      );
+    return rt;
+  }
+
+  async #deliver(
+    rt: AccountRuntime,
+    target: OutboundTarget,
+    text: string,
+  ): Promise<{ messageIds: string[]; chunks: number }> {
+    const adapter = rt.adapter;
+    if (!adapter) throw new ChannelError(`${rt.account.channel} account "${rt.account.accountId}" is not running`, "");
+    const chunks = chunkText(text, adapter.textLimit);
+    const messageIds: string[] = [];
+    const delays = this.#deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    for (const chunk of chunks) {
+      let plain = false;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const sent = await adapter.send(target, chunk, { plain });
+          messageIds.push(sent.messageId);
+          rt.lastOutboundAt = this.#now();
+          break;
+        } catch (error) {
+          if (error instanceof MarkupRejectedError && !plain) {
+            plain = true; // the platform refused the markup: the same text, unformatted
+            attempt--;
+            continue;
+          }
+          if (error instanceof PermanentSendError || attempt >= delays.length) throw error;
+          this.#deps.log.warn("channel send failed; retrying", {
+            channel: rt.account.channel,
+            account: rt.account.accountId,
+            attempt: attempt + 1,
+            error: (error as Error).message,
+          });
+          await new Promise((r) => setTimeout(r, delays[attempt]));
+        }
+      }
+    }
+    return { messageIds, chunks: chunks.length };
+  }
+
+  async #inbound(rt: AccountRuntime, message: InboundMessage): Promise<void> {
+    const { account } = rt;
+    rt.lastInboundAt = this.#now();
+    for (const id of [`d:${message.deliveryId}`, `m:${message.chatId}:${message.messageId}`]) {
+      if (rt.seen.has(id)) {
+        this.#deps.log.debug("redelivered message ignored", { channel: account.channel, id });
+        return;
+      }
+    }
+    rt.seen.set(`d:${message.deliveryId}`, rt.lastInboundAt);
+    rt.seen.set(`m:${message.chatId}:${message.messageId}`, rt.lastInboundAt);
+    while (rt.seen.size > SEEN_MAX) rt.seen.delete(rt.seen.keys().next().value!);
+    if (message.fromBot) return;
+    const decision = this.#admit(rt, message);
+    if (decision !== "admit") {
+      this.#deps.log.info("channel message not processed", {
+        channel: account.channel,
+        account: account.accountId,
+        chatType: message.chatType,
+        sender: message.senderId,
+        reason: decision,
+      });
+      return;
+    }
+    const scope =
+      (this.#config as { session?: { dmScope?: DmScope; groupScope?: "per-group" | "main" } }).session ?? {};
+    const sessionKey = sessionKeyFor(message, scope);
+    const target: OutboundTarget = {
+      chatId: message.chatId,
+      ...(message.threadId ? { threadId: message.threadId } : {}),
+      ...(message.chatType === "group" ? { replyToId: message.messageId } : {}),
+    };
+    // One turn at a time per session, and replies leave in the order the messages came.
+    const previous = this.#sessionChains.get(sessionKey) ?? Promise.resolve();
+    const turn = previous.then(() => this.#turn(rt, message, sessionKey, target));
+    const chained = turn.catch(() => undefined);
+    this.#sessionChains.set(sessionKey, chained);
+    void chained.then(() => {
+      if (this.#sessionChains.get(sessionKey) === chained) this.#sessionChains.delete(sessionKey);
+    });
+  }
+
+  /** `admit`, or why not (pairing replies are sent from here). */
+  #admit(rt: AccountRuntime, message: InboundMessage): string {
+    const { account } = rt;
+    if (message.chatType === "group") {
+      if (account.groupPolicy === "disabled") return "groupPolicy disabled";
+      const rule = account.groups?.[message.chatId] ?? account.groups?.["*"];
+      if (account.groupPolicy === "allowlist" && !rule) return "group not in channels.telegram.groups";
+      if (rule?.enabled === false) return "group disabled";
+      const senders = rule?.allowFrom ? rule.allowFrom.map(String) : (account.groupAllowFrom ?? account.allowFrom);
+      if (senders.length > 0 && !senders.includes("*") && !senders.includes(message.senderId))
+        return "sender not allowed in this group";
+      const requireMention = rule?.requireMention ?? account.groups?.["*"]?.requireMention ?? true;
+      if (requireMention && !message.mentioned) return "not mentioned";
+      return "admit";
+    }
+    if (account.dmPolicy === "disabled") return "dmPolicy disabled";
+    let approved: string[] = [];
+    try {
+      approved = this.pairing(account.channel).allowed(account.accountId);
+    } catch (error) {
+      this.#deps.log.error("pairing allow list unreadable", { error: (error as Error).message });
+    }
+    const allowed = [...account.allowFrom, ...approved];
+    if (allowed.includes(message.senderId) || allowed.includes("*")) return "admit";
+    if (account.dmPolicy !== "pairing") return `sender not in allowFrom (dmPolicy ${account.dmPolicy})`;
+    return this.#pair(rt, message);
+  }
+
+  #pair(rt: AccountRuntime, message: InboundMessage): string {
+    const { account } = rt;
+    let outcome: ReturnType<PairingStore["request"]>;
+    try {
+      outcome = this.pairing(account.channel).request(account.accountId, message.senderId, {
+        ...(message.senderUsername ? { username: message.senderUsername } : {}),
+        ...(message.senderName ? { firstName: message.senderName } : {}),
+      });
+    } catch (error) {
+      const reason = error instanceof PairingFileError ? error.message : (error as Error).message;
+      this.#deps.log.error("pairing request not stored", { error: reason });
+      return "pairing store unreadable";
+    }
+    if (outcome.outcome === "created") {
+      const text = [
+        "OpenClaw: access not configured.",
+        "",
+        `Your ${CHANNEL_LABELS[account.channel] ?? account.channel} user id: ${message.senderId}`,
+        `Pairing code: ${outcome.code}`,
+        "",
+        "Ask the bot owner to approve with:",
+        `openclaw pairing approve ${account.channel} ${outcome.code}`,
+      ].join("\n");
+      void this.#deliver(rt, { chatId: message.chatId }, text).catch((error: Error) =>
+        this.#deps.log.warn("pairing reply not delivered", { channel: account.channel, error: error.message }),
+      );
+      return "pairing requested (code sent)";
+    }
+    return outcome.outcome === "pending" ? "pairing pending (no new reply)" : "pairing queue full (3 pending)";
+  }
+
+  async #turn(rt: AccountRuntime, message: InboundMessage, sessionKey: string, target: OutboundTarget): Promise<void> {
+    const { account } = rt;
+    const from = `${account.channel}:${message.senderId}`;
+    const to = message.chatType === "group" ? `${account.channel}:group:${message.chatId}` : from;
+    const origin: TurnOrigin = {
+      channel: account.channel,
+      accountId: account.accountId,
+      chatType: message.chatType === "group" ? "group" : "direct",
+      from,
+      to,
+      ...(message.senderName ? { senderName: message.senderName } : {}),
+      messageId: message.messageId,
+    };
+    const typing = () => void rt.adapter?.typing(target).catch(() => undefined);
+    typing();
+    const timer = setInterval(typing, TYPING_REFRESH_MS);
+    let reply: string;
+    try {
+      reply = (await this.#deps.runTurn({ sessionKey, message: message.text, origin })).text;
+    } catch (error) {
+      reply = `Sorry, I could not answer that: ${(error as Error).message}`;
+      this.#deps.log.warn("channel turn failed", {
+        channel: account.channel,
+        sessionKey,
+        error: (error as Error).message,
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    if (!reply.trim()) return;
+    try {
+      const sent = await this.#deliver(rt, target, reply);
+      this.#deps.record(sessionKey, {
+        type: "delivery",
+        channel: account.channel,
+        accountId: account.accountId,
+        to,
+        ok: true,
+        chunks: sent.chunks,
+        messageIds: sent.messageIds,
+      });
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.#deps.log.error("channel reply not delivered", {
+        channel: account.channel,
+        account: account.accountId,
+        to,
+        error: reason,
+      });
+      rt.transport.lastError = `reply not delivered to ${to}: ${reason}`;
+      this.#deps.record(sessionKey, {
+        type: "delivery",
+        channel: account.channel,
+        accountId: account.accountId,
+        to,
+        ok: false,
+        error: reason,
+      });
+    }
+  }
+}
+
+export class ChannelError extends Error {
+  override name = "ChannelError";
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+function keyOf(account: ChannelAccount): string {
+  return `${account.channel}:${account.accountId}`;
+}
+
+function probeView(probe: ProbeOutcome): Record<string, unknown> {
+  const bot = probe.bot as
+    | {
+        id?: number;
+        is_bot?: boolean;
+        first_name?: string;
+        username?: string;
+        can_join_groups?: boolean;
+        can_read_all_group_messages?: boolean;
+      }
+    | undefined;
+  return {
+    ok: probe.ok,
+    status: probe.status ?? null,
+    error: probe.error ?? null,
+    elapsedMs: probe.elapsedMs,
+    ...(bot
+      ? {
+          botInfo: bot,
+          bot: {
+            id: bot.id,
+            isBot: bot.is_bot,
+            firstName: bot.first_name,
+            username: bot.username,
+            canJoinGroups: bot.can_join_groups,
+            canReadAllGroupMessages: bot.can_read_all_group_messages,
+          },
+        }
+      : {}),
+  };
+}
