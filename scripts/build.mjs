@@ -43,7 +43,6 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   // ws loads these optional native helpers with require() inside try/catch; they are not installed.
   external: ["bufferutil", "utf-8-validate"],
-  alias: { "abort-controller": "./scripts/native-abort-controller.cjs" },
   // Bundled CommonJS dependencies call require() for node built-ins; ESM has none, so give them one.
   banner: {
     js: 'import { createRequire as __ocCreateRequire } from "node:module";\nconst require = __ocCreateRequire(import.meta.url);',

@@ -5,7 +5,8 @@
  * account is enabled.
  * @module
  */
-import { Api, GrammyError, HttpError } from "grammy";
+// The web build: ESM on the platform fetch, so the bundle keeps only the API client (not Bot, Context, keyboards).
+import { Api, GrammyError, HttpError } from "grammy/web";
 import type { Message, Update } from "@grammyjs/types";
 import {
   MarkupRejectedError,
@@ -48,7 +49,7 @@ export function telegramSettings(raw: Readonly<Record<string, unknown>>): Telegr
   };
 }
 
-/** grammY types its signals with the abort-controller polyfill's class; Node's own is what it receives. */
+/** grammY's types name the abort-controller polyfill's signal class; its web build takes the platform's. */
 type GrammySignal = NonNullable<Parameters<Api["getMe"]>[0]>;
 const grammySignal = (signal: AbortSignal) => signal as unknown as GrammySignal;
 
@@ -253,8 +254,12 @@ class TelegramAdapter implements ChannelAdapter {
   #describe(error: unknown, method: string): string {
     if (error instanceof GrammyError) return `${method} failed: ${error.error_code} ${error.description}`;
     if (error instanceof HttpError) {
-      const cause = (error.error as { message?: string; code?: string } | undefined) ?? {};
-      return `${method}: cannot reach the Bot API (${cause.code ?? cause.message ?? error.message}); check the network or channels.telegram.apiRoot`;
+      // fetch's "fetch failed" carries the system error (ECONNREFUSED, ENOTFOUND…) as its cause.
+      const cause = error.error as
+        | { message?: string; code?: string; cause?: { code?: string; message?: string } }
+        | undefined;
+      const reason = cause?.cause?.code ?? cause?.code ?? cause?.cause?.message ?? cause?.message ?? error.message;
+      return `${method}: cannot reach the Bot API (${reason}); check the network or channels.telegram.apiRoot`;
     }
     return `${method} failed: ${(error as Error).message}`;
   }
