@@ -534,14 +534,14 @@ export class ChannelManager {
       return "admit";
     }
     if (account.dmPolicy === "disabled") return "dmPolicy disabled";
+    if (account.allowFrom.includes("*") || account.allowFrom.includes(message.senderId)) return "admit";
     let approved: string[] = [];
     try {
       approved = this.pairing(account.channel).allowed(account.accountId);
     } catch (error) {
       this.#deps.log.error("pairing allow list unreadable", { error: (error as Error).message });
     }
-    const allowed = [...account.allowFrom, ...approved];
-    if (allowed.includes(message.senderId) || allowed.includes("*")) return "admit";
+    if (approved.includes(message.senderId)) return "admit";
     if (account.dmPolicy !== "pairing") return `sender not in allowFrom (dmPolicy ${account.dmPolicy})`;
     return this.#pair(rt, message);
   }

@@ -23,6 +23,8 @@ import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging
 import { AgentRuns } from "./agent-runs.js";
 import type { ChannelManager } from "../channels/manager.js";
 import { createChannelManager } from "./channels.js";
+
+const CHANNEL_START_DELAY_MS = 100;
 import { ClientRegistry } from "./clients.js";
 import { startEventLoopMonitor } from "./health-summary.js";
 import { resolveLimits } from "./limits.js";
@@ -304,8 +306,9 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     if (envFlag(env, name))
       log.info(`${name === "OPENCLAW_SKIP_CHANNELS" ? "channels" : "canvas host"} skipped (${name}=1)`);
   announceReady(runtime, "ready");
-  // After ready, never before: a channel's library and its first connection do not delay /readyz.
-  void runtime.channels.start();
+  // After ready, never before, and a moment later: loading a channel's library blocks the event loop for a
+  // few milliseconds, which must not delay the first readiness probes.
+  setTimeout(() => void runtime.channels.start(), CHANNEL_START_DELAY_MS).unref();
 
   let restarting = false;
   async function restart(reason: string): Promise<void> {
