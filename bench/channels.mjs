@@ -48,16 +48,17 @@ const updates = [];
 let waiting;
 let nextUpdate = 1;
 const replies = new Map();
+function answer(res, result) {
+  res.writeHead(200, { "Content-Type": "application/json" });
+  res.end(JSON.stringify({ ok: true, result }));
+}
 const bot = createServer((req, res) => {
   let body = "";
   req.on("data", (d) => (body += d));
   req.on("end", () => {
     const method = /\/bot[^/]+\/(\w+)$/.exec(req.url)?.[1];
     const payload = body ? JSON.parse(body) : {};
-    const ok = (result) => {
-      res.writeHead(200, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ ok: true, result }));
-    };
+    const ok = (result) => answer(res, result);
     if (method === "getMe") return ok({ id: 1, is_bot: true, first_name: "Bench", username: "bench_bot" });
     if (method === "getUpdates") {
       const ready = updates.filter((u) => u.update_id >= (payload.offset ?? 0));
