@@ -54,11 +54,11 @@ function answer(res, result) {
 }
 const bot = createServer((req, res) => {
   let body = "";
+  const ok = (result) => answer(res, result);
   req.on("data", (d) => (body += d));
   req.on("end", () => {
     const method = /\/bot[^/]+\/(\w+)$/.exec(req.url)?.[1];
     const payload = body ? JSON.parse(body) : {};
-    const ok = (result) => answer(res, result);
     if (method === "getMe") return ok({ id: 1, is_bot: true, first_name: "Bench", username: "bench_bot" });
     if (method === "getUpdates") {
       const ready = updates.filter((u) => u.update_id >= (payload.offset ?? 0));
