@@ -3,37 +3,19 @@
 // Usage: npm run bench:agent [-- --runs 300]
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { bin, startBenchModel, writeSection } from "./common.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const bin = join(root, "dist", "entry.cjs");
-if (!existsSync(bin)) throw new Error("dist/entry.cjs is missing: run npm run build first");
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = Math.min(1000, Math.max(20, runsArg > 0 ? Number(process.argv[runsArg + 1]) : 300));
 
 // The model server: a fixed short streamed answer in the OpenAI format.
-const chunk = (delta, finish = null) =>
-  `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-const model = createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(200, { "Content-Type": "text/event-stream" });
-    res.write(chunk({ role: "assistant", content: "" }));
-    for (const piece of ["bench", "mark ", "answer"]) res.write(chunk({ content: piece }));
-    res.write(chunk({}, "stop"));
-    res.write(
-      `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [], usage: { prompt_tokens: 10, completion_tokens: 3 } })}\n\n`,
-    );
-    res.end("data: [DONE]\n\n");
-  });
-});
-await new Promise((r) => model.listen(0, "127.0.0.1", r));
-const modelUrl = `http://127.0.0.1:${model.address().port}/v1`;
+const model = await startBenchModel();
+const modelUrl = model.url;
 
 const token = randomBytes(32).toString("hex");
 const home = mkdtempSync(join(tmpdir(), "oc-bench-agent-"));
@@ -140,11 +122,4 @@ const table = [
   `Goal: under 2 ms added at p50: ${added50 < 2 ? "met" : "missed"}.`,
 ].join("\n");
 console.log(table);
-const docPath = join(root, "docs", "PERFORMANCE.md");
-const START = "<!-- bench:agent:start -->";
-const END = "<!-- bench:agent:end -->";
-let doc = readFileSync(docPath, "utf8");
-if (!doc.includes(START)) doc += `\n## Agent turn overhead (\`npm run bench:agent\`)\n\n${START}\n${END}\n`;
-doc = doc.replace(new RegExp(`${START}[\\s\\S]*?${END}`), `${START}\n${table}\n${END}`);
-writeFileSync(docPath, doc);
-console.log(`\nwritten to ${docPath}`);
+writeSection("agent", "Agent turn overhead (`npm run bench:agent`)", table);

@@ -4,19 +4,13 @@
 // Writes the tables into docs/PERFORMANCE.md. Usage: npm run bench:channels [-- --messages 200]
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { bin, numericArg, startBenchModel, writeSection } from "./common.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const bin = join(root, "dist", "entry.cjs");
-if (!existsSync(bin)) throw new Error("dist/entry.cjs is missing: run npm run build first");
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numericArg;
 const MESSAGES = Math.min(2000, Math.max(20, arg("--messages", 200)));
 const COLD_RUNS = 10;
 const GATEWAY_NODE_FLAGS = ["--max-semi-space-size=4"]; // as the service definitions run it
@@ -26,21 +20,8 @@ const rssOf = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/s
 const listen = (server) => new Promise((r) => server.listen(0, "127.0.0.1", () => r(server.address().port)));
 
 // The model: a short streamed answer; it records how long it spent on each request.
-const modelTimes = [];
-const chunk = (delta, finish = null) =>
-  `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-const model = createServer((req, res) => {
-  const started = process.hrtime.bigint();
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(200, { "Content-Type": "text/event-stream" });
-    res.write(chunk({ role: "assistant", content: "" }));
-    for (const piece of ["bench", "mark ", "answer"]) res.write(chunk({ content: piece }));
-    res.write(chunk({}, "stop"));
-    res.end("data: [DONE]\n\n", () => modelTimes.push(Number(process.hrtime.bigint() - started) / 1e6));
-  });
-});
-const modelPort = await listen(model);
+const model = await startBenchModel();
+const modelTimes = model.times;
 
 // The Bot API: getMe, deleteWebhook, long-poll getUpdates, sendChatAction, sendMessage (timestamped).
 const token = "123456:BENCH-token-for-the-fake-bot-api";
@@ -106,7 +87,7 @@ function home(withTelegram) {
     JSON.stringify({
       gateway: { mode: "local", auth: { token: randomBytes(32).toString("hex") } },
       models: {
-        providers: { bench: { baseUrl: `http://127.0.0.1:${modelPort}/v1`, api: "openai-completions", apiKey: "k" } },
+        providers: { bench: { baseUrl: model.url, api: "openai-completions", apiKey: "k" } },
       },
       agents: { defaults: { model: "bench/m", thinking: "off" } },
       // A session per sender, so every turn does the same work (as bench:agent's fresh sessions).
@@ -206,11 +187,4 @@ const table = [
 ].join("\n");
 console.log(table);
 
-const docPath = join(root, "docs", "PERFORMANCE.md");
-const START = "<!-- bench:channels:start -->";
-const END = "<!-- bench:channels:end -->";
-let doc = readFileSync(docPath, "utf8");
-if (!doc.includes(START)) doc += `\n## Channels (\`npm run bench:channels\`)\n\n${START}\n${END}\n`;
-doc = doc.replace(new RegExp(`${START}[\\s\\S]*?${END}`), `${START}\n${table}\n${END}`);
-writeFileSync(docPath, doc);
-console.log(`\nwritten to ${docPath}`);
+writeSection("channels", "Channels (`npm run bench:channels`)", table);

@@ -2,14 +2,11 @@
 // so machine noise hits every command alike. Writes the table into docs/PERFORMANCE.md.
 // Usage: npm run bench:cli [-- --runs 30]
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { bin, writeSection } from "./common.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const bin = join(root, "dist", "entry.cjs");
-if (!existsSync(bin)) throw new Error("dist/entry.cjs is missing: run npm run build first");
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = Math.min(200, Math.max(20, runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30));
 const WARMUP = 3;
@@ -62,11 +59,4 @@ const table = [
 ].join("\n");
 console.log(table);
 
-const docPath = join(root, "docs", "PERFORMANCE.md");
-const START = "<!-- bench:cli:start -->";
-const END = "<!-- bench:cli:end -->";
-let doc = existsSync(docPath) ? readFileSync(docPath, "utf8") : "# Performance\n\n";
-if (!doc.includes(START)) doc += `\n## CLI start-up (\`npm run bench:cli\`)\n\n${START}\n${END}\n`;
-doc = doc.replace(new RegExp(`${START}[\\s\\S]*?${END}`), `${START}\n${table}\n${END}`);
-writeFileSync(docPath, doc);
-console.log(`\nwritten to ${docPath}`);
+writeSection("cli", "CLI start-up (`npm run bench:cli`)", table);

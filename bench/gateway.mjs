@@ -3,20 +3,14 @@
 // Usage: npm run bench:gateway [-- --idle-seconds 60]
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { bin, numericArg, root, writeSection } from "./common.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const bin = join(root, "dist", "entry.cjs");
-if (!existsSync(bin)) throw new Error("dist/entry.cjs is missing: run npm run build first");
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numericArg;
 const IDLE_SECONDS = Math.min(600, Math.max(5, arg("--idle-seconds", 60)));
 const COLD_RUNS = 10;
 const token = randomBytes(32).toString("hex");
@@ -260,11 +254,4 @@ const lines = [
 const table = lines.join("\n");
 console.log(table);
 
-const docPath = join(root, "docs", "PERFORMANCE.md");
-const START = "<!-- bench:gateway:start -->";
-const END = "<!-- bench:gateway:end -->";
-let doc = existsSync(docPath) ? readFileSync(docPath, "utf8") : "# Performance\n\n";
-if (!doc.includes(START)) doc += `\n## Gateway (\`npm run bench:gateway\`)\n\n${START}\n${END}\n`;
-doc = doc.replace(new RegExp(`${START}[\\s\\S]*?${END}`), `${START}\n${table}\n${END}`);
-writeFileSync(docPath, doc);
-console.log(`\nwritten to ${docPath}`);
+writeSection("gateway", "Gateway (`npm run bench:gateway`)", table);

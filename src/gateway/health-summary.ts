@@ -38,7 +38,6 @@ const cache = new WeakMap<GatewayRuntime, { at: number; key: string; value: Reco
 /** A snapshot is reused for this long: connection storms must not re-read the session index each time. */
 export const HEALTH_CACHE_MS = 1000;
 
-/** The health snapshot, cached briefly; `fresh` forces a new one (health with probe:true). */
 /** Each channel's default account flattened, with every account under `accounts` (upstream's health shape). */
 function channelHealth(runtime: GatewayRuntime): Record<string, unknown> {
   const channels = runtime.channels?.health() ?? {};
@@ -50,11 +49,16 @@ function channelHealth(runtime: GatewayRuntime): Record<string, unknown> {
   };
 }
 
+/**
+ * The health snapshot, cached briefly; `fresh` forces a new one (health with probe:true). Channel states
+ * are always live (they cost nothing to read, and a stale "connecting" would hide an error).
+ */
 export function healthSummary(runtime: GatewayRuntime, fresh = false): Record<string, unknown> {
   // A change of reload status or listeners shows at once; everything else may be a second old.
   const key = `${runtime.reload.status}|${runtime.reload.lastAttemptAt ?? 0}|${runtime.listening.join(",")}|${runtime.snapshot.hash}`;
   const cached = cache.get(runtime);
-  if (!fresh && cached && cached.key === key && Date.now() - cached.at < HEALTH_CACHE_MS) return cached.value;
+  if (!fresh && cached && cached.key === key && Date.now() - cached.at < HEALTH_CACHE_MS)
+    return { ...cached.value, ...channelHealth(runtime) };
   const value = buildHealthSummary(runtime);
   cache.set(runtime, { at: Date.now(), key, value });
   return value;

@@ -42,6 +42,19 @@ function todaysLogName(): string {
   return `openclaw-${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}.log`;
 }
 
+/** Appends `lines` filler records of about 250 bytes to today's log, for large `logs.tail` answers. */
+function fillTodaysLog(stateDir: string, lines: number): void {
+  const logDir = join(stateDir, "logs");
+  mkdirSync(logDir, { recursive: true });
+  const line = JSON.stringify({
+    time: new Date().toISOString(),
+    level: "info",
+    subsystem: "filler",
+    msg: "x".repeat(180),
+  });
+  writeFileSync(join(logDir, todaysLogName()), `${line}\n`.repeat(lines), { flag: "a" });
+}
+
 function p99(times: number[]): number {
   return times.toSorted((a, b) => a - b)[Math.floor(times.length * 0.99)] ?? 0;
 }
@@ -55,15 +68,7 @@ test("a client that stops reading while asking for large answers is disconnected
   const gw = await startGateway({ config: { gateway: { mode: "local" } }, waitReady: true });
   try {
     // Give logs.tail something big to return: about 1 MB per answer.
-    const logDir = join(gw.stateDir, "logs");
-    mkdirSync(logDir, { recursive: true });
-    const line = JSON.stringify({
-      time: new Date().toISOString(),
-      level: "info",
-      subsystem: "filler",
-      msg: "x".repeat(180),
-    });
-    writeFileSync(join(logDir, todaysLogName()), `${`${line}\n`.repeat(20_000)}`, { flag: "a" }); // ~5 MB
+    fillTodaysLog(gw.stateDir, 20_000); // ~5 MB
     const other = await gw.client();
     const timeHealth = async (count: number) => {
       const times: number[] = [];
@@ -78,15 +83,7 @@ test("a client that stops reading while asking for large answers is disconnected
     const baseline = p99(await timeHealth(100));
     const before = rssOf(gw.proc.pid!);
 
-    const hog = await RawWs.open(gw.port);
-    await hog.waitFor(() => hog.messages().length > 0);
-    hog.sendJson({
-      type: "req",
-      id: "c",
-      method: "connect",
-      params: { minProtocol: 4, maxProtocol: 4, auth: { token: gw.token() } },
-    });
-    await hog.waitFor(() => hog.messages().some((m) => m.id === "c"));
+    const hog = await RawWs.openAuthenticated(gw.port, gw.token());
     hog.socket.pause(); // stop reading from here on
     for (let i = 0; i < 300; i++)
       hog.sendJson({ type: "req", id: `t${i}`, method: "logs.tail", params: { limit: 5000, maxBytes: 1_000_000 } });
@@ -131,24 +128,8 @@ test("a client that stops reading while asking for large answers is disconnected
 test("a client that pauses reading keeps its connection and gets every large answer, each method in order", async () => {
   const gw = await startGateway({ config: { gateway: { mode: "local" } } });
   try {
-    const logDir = join(gw.stateDir, "logs");
-    mkdirSync(logDir, { recursive: true });
-    const line = JSON.stringify({
-      time: new Date().toISOString(),
-      level: "info",
-      subsystem: "filler",
-      msg: "y".repeat(180),
-    });
-    writeFileSync(join(logDir, todaysLogName()), `${`${line}\n`.repeat(8000)}`, { flag: "a" });
-    const reader = await RawWs.open(gw.port);
-    await reader.waitFor(() => reader.messages().length > 0);
-    reader.sendJson({
-      type: "req",
-      id: "c",
-      method: "connect",
-      params: { minProtocol: 4, maxProtocol: 4, auth: { token: gw.token() } },
-    });
-    await reader.waitFor(() => reader.messages().some((m) => m.id === "c"));
+    fillTodaysLog(gw.stateDir, 8000);
+    const reader = await RawWs.openAuthenticated(gw.port, gw.token());
     reader.socket.pause();
     for (let i = 0; i < 20; i++) {
       reader.sendJson({ type: "req", id: `t${i}`, method: "logs.tail", params: { limit: 5000, maxBytes: 1_000_000 } });

@@ -72,6 +72,20 @@ export class RawWs {
     });
   }
 
+  /** Upgrades, waits for the challenge and authenticates with `token` (protocol 4). */
+  static async openAuthenticated(port: number, token: string | undefined): Promise<RawWs> {
+    const ws = await RawWs.open(port);
+    await ws.waitFor(() => ws.messages().length > 0);
+    ws.sendJson({
+      type: "req",
+      id: "c",
+      method: "connect",
+      params: { minProtocol: 4, maxProtocol: 4, auth: { token } },
+    });
+    await ws.waitFor(() => ws.messages().some((m) => m.id === "c"));
+    return ws;
+  }
+
   /** Sends a masked frame (client frames must be masked). */
   sendFrame(opcode: number, payload: Buffer): void {
     const mask = randomBytes(4);

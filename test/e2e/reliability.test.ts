@@ -136,18 +136,7 @@ test("thousands of hostile frames before and after auth: errors, never a crash, 
   })();
   const internal: string[] = [];
   const answers = { ok: 0, error: 0, closes: new Map<number, number>() };
-  const openAuthed = async (): Promise<RawWs> => {
-    const ws = await RawWs.open(gw.port);
-    await ws.waitFor(() => ws.messages().length > 0);
-    ws.sendJson({
-      type: "req",
-      id: "c",
-      method: "connect",
-      params: { minProtocol: 4, maxProtocol: 4, auth: { token } },
-    });
-    await ws.waitFor(() => ws.messages().some((m) => m.id === "c"));
-    return ws;
-  };
+  const openAuthed = () => RawWs.openAuthenticated(gw.port, token);
   const collectInternal = (ws: RawWs) => {
     for (const f of ws.frames.filter((x) => x.opcode === 1)) {
       const text = f.payload.toString();

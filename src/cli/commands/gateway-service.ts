@@ -210,16 +210,8 @@ export function registerServiceCommands(gateway: Command, ctx: CliContext, done:
     .option("--user <name>", "with --system: the account the gateway runs as")
     .option("--runtime <runtime>", "node (the only one supported)", "node")
     .option("--json", "print the outcome as JSON")
-    .action(
-      async (opts: {
-        force?: boolean;
-        port?: string;
-        token?: string;
-        system?: boolean;
-        user?: string;
-        runtime: string;
-        json?: boolean;
-      }) => done(await installService(ctx, opts).catch((e) => Promise.reject(asCliError(e)))),
+    .action(async (opts: InstallOptions) =>
+      done(await installService(ctx, opts).catch((e) => Promise.reject(asCliError(e)))),
     );
 
   gateway
