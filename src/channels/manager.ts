@@ -53,6 +53,8 @@ export interface ManagerDeps {
   readonly now?: () => number;
   /** Delivery retry delays (tests shorten them). */
   readonly retryDelaysMs?: readonly number[];
+  /** Told every bot token, so the logger can redact it wherever it appears. */
+  readonly secret?: (value: string) => void;
 }
 
 interface AccountRuntime {
@@ -160,6 +162,7 @@ export class ChannelManager {
   async applyConfig(config: OpenClawConfig): Promise<void> {
     this.#config = config;
     const next = new Map(resolveChannelAccounts(config, this.#deps.env).map((a) => [keyOf(a), a]));
+    for (const account of next.values()) if (account.token) this.#deps.secret?.(account.token);
     const jobs: Promise<void>[] = [];
     for (const [key, rt] of this.#accounts) {
       const account = next.get(key);

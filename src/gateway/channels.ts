@@ -21,6 +21,7 @@ export function createChannelManager(runtime: GatewayRuntime): ChannelManager {
       env: runtime.env,
       stateDir: runtime.paths.stateDir,
       credentialsDir: runtime.paths.credentialsDir,
+      secret: (value) => runtime.log.addSecret(value),
       runTurn: async ({ sessionKey, message, origin }) => {
         const store = runtime.agents.store(CHANNEL_AGENT);
         const { run } = runtime.agents.start({
