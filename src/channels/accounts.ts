@@ -44,7 +44,16 @@ export const SUPPORTED_CHANNELS = ["telegram"] as const;
 export type SupportedChannel = (typeof SUPPORTED_CHANNELS)[number];
 export const CHANNEL_LABELS: Record<string, string> = { telegram: "Telegram" };
 
-const TRANSPORT_KEYS = ["apiRoot", "pollTimeoutSeconds", "stallSeconds"];
+const TRANSPORT_KEYS = [
+  "apiRoot",
+  "pollTimeoutSeconds",
+  "stallSeconds",
+  "webhookUrl",
+  "webhookSecret",
+  "webhookPath",
+  "webhookHost",
+  "webhookPort",
+];
 
 /** Sender ids as strings, without the `telegram:`/`tg:` prefixes upstream accepts. */
 export function normalizeIds(ids: readonly (string | number)[] | undefined): string[] {

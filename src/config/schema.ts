@@ -107,6 +107,22 @@ const telegramAccount = {
   textChunkLimit: v.optional(int(1, 4096)),
   pollTimeoutSeconds: v.optional(int(0, 50)),
   stallSeconds: v.optional(int(1, 600)),
+  webhookUrl: v.optional(httpUrl),
+  webhookSecret: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z0-9_-]{1,256}$/, "Expected 1 to 256 of A-Z, a-z, 0-9, _ and - (Telegram's rule)"),
+    ),
+  ),
+  webhookPath: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\/[\w./-]{0,200}$/, "Expected a path such as /telegram-webhook"),
+      v.check((p) => p !== "/healthz", "/healthz is reserved"),
+    ),
+  ),
+  webhookHost: v.optional(nonEmpty),
+  webhookPort: v.optional(int(0, 65535)),
 };
 
 /** Upstream's rules: `allowlist` needs a sender, `open` needs "*" (with concrete ids only, it admits only those). */
@@ -119,6 +135,12 @@ const dmPolicyRule = <T extends { dmPolicy?: string | undefined; allowFrom?: (st
           ? (input.allowFrom ?? []).map(String).includes("*")
           : true,
     'dmPolicy "allowlist" needs at least one allowFrom entry, and "open" needs "*" in allowFrom (for example allowFrom: ["*"])',
+  );
+/** Telegram sends the secret back with every update: a webhook without one would accept anybody's posts. */
+const webhookRule = <T extends { webhookUrl?: string | undefined; webhookSecret?: string | undefined }>() =>
+  v.check<T, string>(
+    (input) => input.webhookUrl === undefined || input.webhookSecret !== undefined,
+    "webhookUrl needs webhookSecret (1 to 256 of A-Z, a-z, 0-9, _ and -), for example: openssl rand -hex 32",
   );
 
 export const configSchema = v.partial(
@@ -204,10 +226,13 @@ export const configSchema = v.partial(
           v.pipe(
             v.looseObject({
               ...telegramAccount,
-              accounts: v.optional(v.record(accountId, v.pipe(v.looseObject(telegramAccount), dmPolicyRule()))),
+              accounts: v.optional(
+                v.record(accountId, v.pipe(v.looseObject(telegramAccount), dmPolicyRule(), webhookRule())),
+              ),
               defaultAccount: v.optional(accountId),
             }),
             dmPolicyRule(),
+            webhookRule(),
           ),
         ),
       }),

@@ -429,3 +429,60 @@ test("channels add, status --probe, message send and remove, with the gateway an
     home.cleanup();
   }
 });
+
+test("webhook mode: the webhook is set with its secret, posts with the secret are answered, others refused; failed deliveries show", async () => {
+  const hookPort = await freePort();
+  const secret = "s3cret-for-the-webhook_1234567890";
+  await withTelegram(
+    async (gw, telegram) => {
+      const account = await waitForState(gw, "connected");
+      assert.equal(account.mode, "webhook");
+      assert.deepEqual(telegram.webhook(), { url: `http://127.0.0.1:${hookPort}/telegram-webhook`, secret });
+      assert.equal(telegram.sent("getUpdates").length, 0, "no polling in webhook mode");
+
+      assert.equal(await telegram.postToWebhook({ chatId: 12, fromId: 12, text: "Reply with: via webhook" }), 200);
+      await telegram.waitFor(() => textsTo(telegram, 12).includes("via webhook"));
+      assert.equal(
+        await telegram.postToWebhook({ chatId: 13, fromId: 13, text: "Reply with: forged" }, "wrong-secret"),
+        401,
+      );
+      const get = await fetch(`http://127.0.0.1:${hookPort}/telegram-webhook`);
+      assert.equal(get.status, 405);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(textsTo(telegram, 13), [], "a post without the secret is not processed");
+
+      // Telegram reports that it cannot reach us: the account says so instead of "connected".
+      telegram.failWebhookDeliveries("Connection refused");
+      const down = await waitForState(gw, "disconnected", 10_000);
+      assert.match(
+        String(down.lastError),
+        /Telegram cannot deliver to http:\/\/127\.0\.0\.1:\d+\/telegram-webhook: Connection refused/,
+      );
+    },
+    {
+      dmPolicy: "open",
+      allowFrom: ["*"],
+      webhookUrl: `http://127.0.0.1:${hookPort}/telegram-webhook`,
+      webhookSecret: secret,
+      webhookPort: hookPort,
+      stallSeconds: 1,
+    },
+  );
+});
+
+test("a webhook without its secret is refused by the config", async () => {
+  const { makeHome } = await import("./harness.js");
+  const home = makeHome();
+  try {
+    const r = await home.run([
+      "config",
+      "set",
+      "channels.telegram",
+      '{botToken: "1:x", webhookUrl: "https://bot.example/hook"}',
+    ]);
+    assert.equal(r.code, 78, r.stderr);
+    assert.match(r.stderr, /channels\.telegram: webhookUrl needs webhookSecret/);
+  } finally {
+    home.cleanup();
+  }
+});

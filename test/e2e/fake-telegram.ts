@@ -19,21 +19,23 @@ interface Poll {
   timer: NodeJS.Timeout;
 }
 
+export interface PushInput {
+  chatId: number;
+  fromId: number;
+  text: string;
+  chatType?: "private" | "group" | "supergroup";
+  username?: string;
+  firstName?: string;
+  mentionBot?: boolean;
+}
+
 export interface FakeTelegram {
   readonly url: string;
   readonly port: number;
   readonly token: string;
   readonly calls: SentCall[];
   /** A private or group message from a user; returns the update. */
-  push(input: {
-    chatId: number;
-    fromId: number;
-    text: string;
-    chatType?: "private" | "group" | "supergroup";
-    username?: string;
-    firstName?: string;
-    mentionBot?: boolean;
-  }): Record<string, unknown>;
+  push(input: PushInput): Record<string, unknown>;
   /** Sends an update again, as Telegram does when the offset was not confirmed. */
   redeliver(update: Record<string, unknown>): void;
   sent(method?: string): SentCall[];
@@ -44,6 +46,12 @@ export interface FakeTelegram {
   start(): Promise<void>;
   /** The next n sendMessage calls fail with 500. */
   failSends(n: number): void;
+  /** The webhook set with setWebhook, if any. */
+  webhook(): { url: string; secret: string } | undefined;
+  /** Posts a new message update to the webhook as Telegram would; `secret` overrides the registered one. */
+  postToWebhook(input: PushInput, secret?: string): Promise<number>;
+  /** What getWebhookInfo reports as the last failed delivery (Telegram's last_error_*). */
+  failWebhookDeliveries(message: string): void;
   close(): Promise<void>;
 }
 
@@ -84,9 +92,36 @@ export async function startFakeTelegram(options: { token?: string; port?: number
   let nextUpdate = 1000;
   let nextMessage = 1;
   let failures = 0;
+  let hook: { url: string; secret: string } | undefined;
+  let hookError: { date: number; message: string } | undefined;
   let server: Server | undefined;
   let port = options.port ?? 0;
 
+  const makeUpdate = (input: PushInput): Record<string, unknown> => {
+    const chatType = input.chatType ?? "private";
+    const text = input.mentionBot ? `@${BOT.username} ${input.text}` : input.text;
+    const update = {
+      update_id: nextUpdate++,
+      message: {
+        message_id: nextMessage++,
+        date: Math.floor(Date.now() / 1000),
+        chat: {
+          id: input.chatId,
+          type: chatType,
+          ...(chatType === "private" ? { first_name: input.firstName ?? "User" } : { title: "Group" }),
+        },
+        from: {
+          id: input.fromId,
+          is_bot: false,
+          first_name: input.firstName ?? `User${input.fromId}`,
+          username: input.username ?? `user${input.fromId}`,
+        },
+        text,
+        ...(input.mentionBot ? { entities: [{ type: "mention", offset: 0, length: BOT.username.length + 1 }] } : {}),
+      },
+    };
+    return update;
+  };
   const pending = (offset: number) => [
     ...forced.splice(0),
     ...updates.filter((u) => (u.update_id as number) >= offset),
@@ -111,12 +146,32 @@ export async function startFakeTelegram(options: { token?: string; port?: number
     switch (method) {
       case "getMe":
         return ok(res, BOT);
+      case "setWebhook":
+        if (!/^https?:\/\//.test(String(payload.url ?? "")))
+          return fail(res, 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook");
+        hook = { url: String(payload.url), secret: String(payload.secret_token ?? "") };
+        return ok(res, true);
+      case "getWebhookInfo":
+        return ok(res, {
+          url: hook?.url ?? "",
+          has_custom_certificate: false,
+          pending_update_count: 0,
+          ...(hookError ? { last_error_date: hookError.date, last_error_message: hookError.message } : {}),
+        });
       case "deleteWebhook":
+        hook = undefined;
+        return ok(res, true);
       case "setMyCommands":
       case "deleteMyCommands":
       case "sendChatAction":
         return ok(res, true);
       case "getUpdates": {
+        if (hook)
+          return fail(
+            res,
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+          );
         const offset = Number(payload.offset ?? 0);
         // Telegram ends the older long poll when another one arrives for the same bot.
         for (const poll of polls) {
@@ -171,31 +226,24 @@ export async function startFakeTelegram(options: { token?: string; port?: number
     token,
     calls,
     push(input) {
-      const chatType = input.chatType ?? "private";
-      const text = input.mentionBot ? `@${BOT.username} ${input.text}` : input.text;
-      const update = {
-        update_id: nextUpdate++,
-        message: {
-          message_id: nextMessage++,
-          date: Math.floor(Date.now() / 1000),
-          chat: {
-            id: input.chatId,
-            type: chatType,
-            ...(chatType === "private" ? { first_name: input.firstName ?? "User" } : { title: "Group" }),
-          },
-          from: {
-            id: input.fromId,
-            is_bot: false,
-            first_name: input.firstName ?? `User${input.fromId}`,
-            username: input.username ?? `user${input.fromId}`,
-          },
-          text,
-          ...(input.mentionBot ? { entities: [{ type: "mention", offset: 0, length: BOT.username.length + 1 }] } : {}),
-        },
-      };
+      const update = makeUpdate(input);
       updates.push(update);
       wake();
       return update;
+    },
+    webhook: () => hook,
+    failWebhookDeliveries(message) {
+      hookError = { date: Math.floor(Date.now() / 1000) + 1, message };
+    },
+    async postToWebhook(input, secret) {
+      if (!hook) throw new Error("fake Telegram: no webhook is set");
+      const res = await fetch(hook.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret ?? hook.secret },
+        body: JSON.stringify(makeUpdate(input)),
+      });
+      await res.arrayBuffer();
+      return res.status;
     },
     redeliver(update) {
       forced.push(update);

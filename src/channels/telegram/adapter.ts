@@ -20,6 +20,7 @@ import {
   type ProbeOutcome,
 } from "../contract.js";
 import { markdownToTelegramHtml } from "./markup.js";
+import { listenForUpdates, type WebhookListener } from "./webhook.js";
 
 /** Telegram's own limit is 4096; upstream's default chunk is 4000. */
 export const TELEGRAM_TEXT_LIMIT = 4000;
@@ -33,6 +34,8 @@ interface TelegramSettings {
   /** No completed poll for this long while "connected": reported as a stall and restarted. */
   stallSeconds: number;
   textChunkLimit: number;
+  /** Webhook mode, when `webhookUrl` is set (the schema requires `webhookSecret` with it). */
+  webhook?: { url: string; secret: string; path: string; host: string; port: number };
 }
 
 const bounded = (value: unknown, fallback: number, min: number, max: number) =>
@@ -46,6 +49,17 @@ export function telegramSettings(raw: Readonly<Record<string, unknown>>): Telegr
     pollTimeoutSeconds,
     stallSeconds: num(raw.stallSeconds, pollTimeoutSeconds + 30, 1, 600),
     textChunkLimit: num(raw.textChunkLimit, TELEGRAM_TEXT_LIMIT, 1, 4096),
+    ...(typeof raw.webhookUrl === "string" && typeof raw.webhookSecret === "string"
+      ? {
+          webhook: {
+            url: raw.webhookUrl,
+            secret: raw.webhookSecret,
+            path: typeof raw.webhookPath === "string" ? raw.webhookPath : "/telegram-webhook",
+            host: typeof raw.webhookHost === "string" ? raw.webhookHost : "127.0.0.1",
+            port: num(raw.webhookPort, 8787, 0, 65535),
+          },
+        }
+      : {}),
   };
 }
 
@@ -75,6 +89,7 @@ class TelegramAdapter implements ChannelAdapter {
   #bot: { id: number; username: string } | undefined;
   #loop: Promise<void> | undefined;
   #watchdog: NodeJS.Timeout | undefined;
+  #listener: WebhookListener | undefined;
   #lastPollAt = 0;
   #connected = false;
   #attempts = 0;
@@ -104,6 +119,8 @@ class TelegramAdapter implements ChannelAdapter {
     this.#stopped.abort();
     this.#request?.abort();
     clearInterval(this.#watchdog);
+    // The webhook stays registered: Telegram keeps the updates and retries until the gateway is back.
+    await this.#listener?.close();
     if (this.#loop) await Promise.race([this.#loop, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     this.#host.state({ running: false, connected: false });
   }
@@ -154,20 +171,27 @@ class TelegramAdapter implements ChannelAdapter {
     );
   }
 
-  /** Connects (getMe, no webhook), then long-polls until stopped; every failure has a state and a next step. */
+  /**
+   * Connects (getMe, then the webhook set or removed), then long-polls, or in webhook mode watches what
+   * Telegram says of its deliveries, until stopped; every failure has a state and a next step.
+   */
   async #run(): Promise<void> {
     const stopped = this.#stopped.signal;
+    const webhook = this.#settings.webhook;
     while (!stopped.aborted && !this.#bot) {
       try {
         const me = await this.#api.getMe(grammySignal(stopped));
+        if (webhook) await this.#setWebhook(webhook);
+        else await this.#api.deleteWebhook({ drop_pending_updates: false }, grammySignal(stopped));
         this.#bot = { id: me.id, username: me.username };
-        await this.#api.deleteWebhook({ drop_pending_updates: false }, grammySignal(stopped));
       } catch (error) {
         if (stopped.aborted) break;
+        if (error instanceof WebhookSetupError) return this.#terminal(error, "setWebhook", error.message);
         if (errorCode(error) === 401) return this.#terminal(error, "getMe");
-        await this.#backoff(error, "getMe");
+        await this.#backoff(error, webhook ? "setWebhook" : "getMe");
       }
     }
+    if (webhook && !stopped.aborted) return this.#watchWebhook(webhook);
     this.#watchdog = setInterval(() => this.#checkStall(), Math.min(5000, this.#settings.stallSeconds * 250));
     this.#watchdog.unref();
     let offset = Number(this.#host.cursor.load() ?? 0) || undefined;
@@ -223,10 +247,89 @@ class TelegramAdapter implements ChannelAdapter {
     this.#request?.abort();
   }
 
-  #terminal(error: unknown, method: string): void {
-    const message = `Telegram bot token unauthorized for account "${this.#account.accountId}" (${method} returned 401): check channels.telegram.botToken (or tokenFile, TELEGRAM_BOT_TOKEN) with @BotFather, then: openclaw channels start --channel telegram`;
+  /** Listens, then registers the URL and secret with Telegram (a refusal other than 401 cannot heal by itself). */
+  async #setWebhook(webhook: NonNullable<TelegramSettings["webhook"]>): Promise<void> {
+    if (!this.#listener) {
+      try {
+        this.#listener = await listenForUpdates({
+          host: webhook.host,
+          port: webhook.port,
+          path: webhook.path,
+          secret: webhook.secret,
+          onUpdate: (update) => {
+            this.#host.state({ lastTransportActivityAt: Date.now() });
+            const message = this.#normalize(update as Update);
+            if (message) this.#host.inbound(message);
+          },
+        });
+      } catch (error) {
+        throw new WebhookSetupError(
+          `cannot listen for the webhook on ${webhook.host}:${webhook.port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): set channels.telegram.webhookPort to a free port`,
+        );
+      }
+    }
+    try {
+      await this.#api.setWebhook(
+        webhook.url,
+        { secret_token: webhook.secret, allowed_updates: ["message"], drop_pending_updates: false },
+        grammySignal(this.#stopped.signal),
+      );
+    } catch (error) {
+      if (errorCode(error) === 400)
+        throw new WebhookSetupError(
+          `Telegram refused the webhook ${webhook.url} (${(error as GrammyError).description}): it must be a public https:// URL that reaches ${webhook.host}:${this.#listener.port}${webhook.path}`,
+        );
+      throw error;
+    }
+  }
+
+  /**
+   * Webhook mode's liveness: Telegram itself reports failed deliveries in getWebhookInfo, so "connected"
+   * means it delivered (or had nothing to deliver) since the last look, not just that a listener is up.
+   */
+  async #watchWebhook(webhook: NonNullable<TelegramSettings["webhook"]>): Promise<void> {
+    const stopped = this.#stopped.signal;
+    this.#host.state({ mode: "webhook" });
+    this.#polled();
+    let since = Math.floor(Date.now() / 1000);
+    while (!stopped.aborted) {
+      await sleep(this.#settings.stallSeconds * 1000, stopped);
+      if (stopped.aborted) break;
+      try {
+        const info = await this.#api.getWebhookInfo(grammySignal(stopped));
+        const failedAt = info.last_error_date ?? 0;
+        if (info.url !== webhook.url) {
+          // Someone else set or removed it (a second gateway, a script): take it back.
+          this.#connected = false;
+          this.#host.state({
+            connected: false,
+            lastError: `the webhook was changed elsewhere (now ${info.url || "none"}); setting it again`,
+          });
+          await this.#setWebhook(webhook);
+          this.#polled();
+        } else if (failedAt > since) {
+          this.#connected = false;
+          this.#host.state({
+            connected: false,
+            lastError: `Telegram cannot deliver to ${webhook.url}: ${info.last_error_message ?? "unknown error"} (${info.pending_update_count} updates waiting); check the proxy or tunnel in front of ${webhook.host}:${this.#listener?.port ?? webhook.port}`,
+          });
+        } else this.#polled();
+        since = Math.max(since, failedAt);
+      } catch (error) {
+        if (stopped.aborted) break;
+        if (error instanceof WebhookSetupError) return this.#terminal(error, "setWebhook", error.message);
+        if (errorCode(error) === 401) return this.#terminal(error, "getWebhookInfo");
+        await this.#backoff(error, "getWebhookInfo");
+      }
+    }
+  }
+
+  #terminal(error: unknown, method: string, reason?: string): void {
+    const message =
+      reason ??
+      `Telegram bot token unauthorized for account "${this.#account.accountId}" (${method} returned 401): check channels.telegram.botToken (or tokenFile, TELEGRAM_BOT_TOKEN) with @BotFather, then: openclaw channels start --channel telegram`;
     this.#connected = false;
-    this.#host.log.error("telegram token refused", {
+    this.#host.log.error("telegram account stopped", {
       account: this.#account.accountId,
       error: this.#describe(error, method),
     });
@@ -297,6 +400,11 @@ class TelegramAdapter implements ChannelAdapter {
       fromBot: message.from.is_bot,
     };
   }
+}
+
+/** A webhook that cannot be set up as configured: terminal until the config changes. */
+class WebhookSetupError extends Error {
+  override name = "WebhookSetupError";
 }
 
 export const createAdapter: AdapterFactory = (account, host) => new TelegramAdapter(account, host);
