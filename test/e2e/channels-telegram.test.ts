@@ -281,6 +281,10 @@ test("a redelivered update is not answered twice; messages during a turn are ans
   await withTelegram(
     async (gw, telegram) => {
       await waitForState(gw, "connected");
+      // An operator client sees a channel's turns as ordinary agent and chat events.
+      const operator = await gw.client();
+      const events: { event: string; payload?: { state?: string; sessionKey?: string } }[] = [];
+      operator.onEvent((e) => events.push(e as (typeof events)[number]));
       const update = telegram.push({ chatId: 8, fromId: 8, text: "Reply with: only once" });
       await telegram.waitFor(() => textsTo(telegram, 8).includes("only once"));
       telegram.redeliver(update);
@@ -290,6 +294,14 @@ test("a redelivered update is not answered twice; messages during a turn are ans
       await telegram.waitFor(() => textsTo(telegram, 8).includes("third"));
       await new Promise((r) => setTimeout(r, 300));
       assert.deepEqual(textsTo(telegram, 8), ["only once", "first", "second", "third"]);
+      const finals = events.filter((e) => e.event === "chat" && e.payload?.state === "final");
+      assert.equal(finals.length, 4);
+      assert.ok(
+        finals.every((e) => /main$/.test(e.payload?.sessionKey ?? "")),
+        JSON.stringify(finals[0]),
+      );
+      assert.ok(events.some((e) => e.event === "agent"));
+      await operator.close();
     },
     { dmPolicy: "open", allowFrom: ["*"] },
   );
