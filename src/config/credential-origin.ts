@@ -80,7 +80,8 @@ export function resolveServiceCredential(input: {
   serviceEnv: Env;
   workingDirectory: string;
   paths: Pick<StatePaths, "envFile" | "configPath" | "defaultPort">;
-  config: OpenClawConfig;
+  /** Reads the service's config with its environment (`${VAR}` may name a variable from a `.env` file). */
+  readConfig: (env: Env) => OpenClawConfig;
   /** A config value that would be written before the service starts (install carrying a token). */
   pendingConfigValue?: { kind: CredentialKind; value: string } | undefined;
 }): ServiceCredential {
@@ -88,15 +89,16 @@ export function resolveServiceCredential(input: {
   const origins = new Map<string, string>();
   for (const file of loadEnvFiles([input.paths.envFile, join(input.workingDirectory, ".env")], env))
     for (const name of file.applied) origins.set(name, file.file);
+  const read = input.readConfig(env);
   const config = input.pendingConfigValue
     ? {
-        ...input.config,
+        ...read,
         gateway: {
-          ...input.config.gateway,
-          auth: { ...input.config.gateway?.auth, [input.pendingConfigValue.kind]: input.pendingConfigValue.value },
+          ...read.gateway,
+          auth: { ...read.gateway?.auth, [input.pendingConfigValue.kind]: input.pendingConfigValue.value },
         },
       }
-    : input.config;
+    : read;
   const settings = resolveGatewaySettings({ env, config, paths: input.paths });
   const { auth } = settings;
   if (auth.mode === "none") return { mode: "none" };

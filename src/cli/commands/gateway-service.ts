@@ -106,12 +106,14 @@ function serviceCredentialOf(
   pending?: { kind: CredentialKind; value: string },
 ): ServiceCredential {
   const { home, paths } = servicePaths(environment, fallbackHome);
-  const snapshot = readConfigSnapshot(paths.configPath, environment);
   return resolveServiceCredential({
     serviceEnv: environment,
     workingDirectory: home,
     paths,
-    config: snapshot.valid ? snapshot.config : {},
+    readConfig: (env) => {
+      const snapshot = readConfigSnapshot(paths.configPath, env);
+      return snapshot.valid ? snapshot.config : {};
+    },
     pendingConfigValue: pending,
   });
 }
