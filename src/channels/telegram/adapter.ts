@@ -109,7 +109,12 @@ class TelegramAdapter implements ChannelAdapter {
   }
 
   async start(): Promise<void> {
-    this.#host.state({ running: true, connected: false, mode: "polling", terminal: false });
+    this.#host.state({
+      running: true,
+      connected: false,
+      mode: this.#settings.webhook ? "webhook" : "polling",
+      terminal: false,
+    });
     this.#loop = this.#run();
     // The first outcome (connected, or the reason it is not) is known once getMe has answered.
     await Promise.race([this.#firstOutcome, this.#loop]);
@@ -289,7 +294,6 @@ class TelegramAdapter implements ChannelAdapter {
    */
   async #watchWebhook(webhook: NonNullable<TelegramSettings["webhook"]>): Promise<void> {
     const stopped = this.#stopped.signal;
-    this.#host.state({ mode: "webhook" });
     this.#polled();
     let since = Math.floor(Date.now() / 1000);
     while (!stopped.aborted) {
@@ -329,6 +333,9 @@ class TelegramAdapter implements ChannelAdapter {
       reason ??
       `Telegram bot token unauthorized for account "${this.#account.accountId}" (${method} returned 401): check channels.telegram.botToken (or tokenFile, TELEGRAM_BOT_TOKEN) with @BotFather, then: openclaw channels start --channel telegram`;
     this.#connected = false;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    void listener?.close(); // a stopped account holds no port
     this.#host.log.error("telegram account stopped", {
       account: this.#account.accountId,
       error: this.#describe(error, method),
