@@ -233,6 +233,9 @@ test("a wrong token is an error state with the next step; the gateway stays up a
     assert.match(text.stdout, /- Telegram default: enabled, configured, stopped, error/);
     assert.match(text.stdout, /error: Telegram bot token unauthorized/);
     assert.equal(gw.proc.exitCode, null);
+    const status = await gw.home.run(["status"]);
+    assert.match(status.stdout, /^Channels: telegram \(error\)$/m);
+    assert.match(status.stdout, /telegram: Telegram bot token unauthorized/);
     const health = JSON.parse((await gw.home.run(["health", "--json"])).stdout) as {
       channels: { telegram: { state: string } };
     };

@@ -45,7 +45,7 @@ async function statusCommand(
 ): Promise<number> {
   const timeoutMs = parseTimeout(opts.timeout, 3000);
   const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
-  const channels = Object.entries(
+  const channels: { id: string; enabled: boolean; state?: string; lastError?: string | null }[] = Object.entries(
     (snapshot.config.channels ?? {}) as Record<string, { enabled?: unknown } | undefined>,
   ).map(([id, c]) => ({ id, enabled: c?.enabled !== false }));
   const model = snapshot.config.agents?.defaults?.model;
@@ -67,7 +67,15 @@ async function statusCommand(
       gateway = { url: target.url, auth: target.authLabel, reachable: false };
       const client = clientFor(target, timeoutMs);
       try {
-        await client.connect();
+        const hello = await client.connect();
+        // The live channel states come with the handshake (hello-ok's health snapshot): no extra call.
+        const health = (
+          hello.snapshot as { health?: { channels?: Record<string, { state?: string; lastError?: string | null }> } }
+        )?.health;
+        for (const channel of channels) {
+          const live = health?.channels?.[channel.id];
+          if (live?.state) Object.assign(channel, { state: live.state, lastError: live.lastError ?? null });
+        }
         gateway.status = await client.call<GatewayStatus>("status", {}, timeoutMs);
         if (opts.deep || opts.all) gateway.health = await client.call("health", { probe: true }, timeoutMs);
         gateway.reachable = true;
@@ -129,8 +137,11 @@ async function statusCommand(
   ctx.print(`Auth:     ${gateway.auth ?? "unknown"}`);
   ctx.print(`Sessions: ${sessions} (agent default)`);
   ctx.print(
-    `Channels: ${channels.length ? channels.map((c) => `${c.id} (${c.enabled ? "enabled" : "disabled"})`).join(", ") : "none configured"}`,
+    `Channels: ${channels.length ? channels.map((c) => `${c.id} (${c.state ?? (c.enabled ? "enabled" : "disabled")})`).join(", ") : "none configured"}`,
   );
+  for (const c of channels)
+    if (c.lastError && c.state !== "connected")
+      ctx.print(`          ${c.id}: ${c.lastError} (openclaw channels status)`);
   ctx.print(`Model:    ${primary ?? "not configured"}`);
   if (opts.deep && gateway.health) {
     const loop = (gateway.health as { eventLoop?: { delayP99Ms: number; utilization: number } }).eventLoop;
