@@ -67,7 +67,10 @@ interface AccountRuntime {
   lastOutboundAt: number | null;
   lastProbeAt: number | null;
   probe?: ProbeOutcome | undefined;
-  startedOnce: boolean;
+  /** The start in progress: a second start waits for it instead of opening a second connection. */
+  starting?: Promise<void> | undefined;
+  /** Bumped by every stop: a start that was overtaken by a stop drops its adapter. */
+  generation: number;
   /** Ids of recent deliveries and messages: a redelivered update is not answered twice. */
   seen: Map<string, number>;
 }
@@ -130,7 +133,7 @@ export class ChannelManager {
       lastInboundAt: null,
       lastOutboundAt: null,
       lastProbeAt: null,
-      startedOnce: false,
+      generation: 0,
       seen: new Map(),
     };
   }
@@ -203,14 +206,23 @@ export class ChannelManager {
     return true;
   }
 
-  async #startAccount(rt: AccountRuntime): Promise<void> {
+  #startAccount(rt: AccountRuntime): Promise<void> {
+    // After a start in progress, check again: it may have been stopped meanwhile.
+    if (rt.starting) return rt.starting.then(() => this.#startAccount(rt));
     const { account } = rt;
-    if (this.#stopping || !account.enabled || !account.configured || rt.adapter) return;
+    if (this.#stopping || !account.enabled || !account.configured || rt.adapter) return Promise.resolve();
+    rt.starting = this.#open(rt).finally(() => (rt.starting = undefined));
+    return rt.starting;
+  }
+
+  async #open(rt: AccountRuntime): Promise<void> {
+    const { account } = rt;
+    const generation = rt.generation;
     rt.transport = freshTransport();
     rt.lastStartAt = this.#now();
-    rt.startedOnce = true;
     try {
       const factory = await (this.#deps.load ?? loadAdapter)(account.channel);
+      if (generation !== rt.generation || this.#stopping) return; // stopped while the library loaded
       const cursorFile = join(this.#deps.stateDir, "channels", `${account.channel}-${account.accountId}.json`);
       rt.adapter = factory(
         { channel: account.channel, accountId: account.accountId, token: account.token!, settings: account.settings },
@@ -249,6 +261,9 @@ export class ChannelManager {
   }
 
   async #stopAccount(rt: AccountRuntime, timeoutMs: number): Promise<void> {
+    // A start still loading the library sees the new generation and opens nothing; one already
+    // connecting has its adapter set, and stopping it ends that attempt too.
+    rt.generation++;
     const adapter = rt.adapter;
     if (!adapter) return;
     rt.adapter = undefined;
