@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startFakeModelServer, type FakeModelServer } from "./fake-model-server.js";
-import { startFakeTelegram, type FakeTelegram } from "./fake-telegram.js";
+import { startFakeTelegram, type FakeTelegram } from "../../src/channels/telegram/fake-bot-api.test-utils.js";
 import { freePort, startGateway, type RunningGateway } from "./gateway-harness.js";
 
 let model: FakeModelServer;

@@ -34,6 +34,8 @@ export interface FakeTelegram {
   readonly port: number;
   readonly token: string;
   readonly calls: SentCall[];
+  /** Every request, refused ones included (a wrong token is answered 401 and not in `calls`). */
+  requests(): number;
   /** A private or group message from a user; returns the update. */
   push(input: PushInput): Record<string, unknown>;
   /** Sends an update again, as Telegram does when the offset was not confirmed. */
@@ -92,6 +94,7 @@ export async function startFakeTelegram(options: { token?: string; port?: number
   let nextUpdate = 1000;
   let nextMessage = 1;
   let failures = 0;
+  let requestCount = 0;
   let hook: { url: string; secret: string } | undefined;
   let hookError: { date: number; message: string } | undefined;
   let server: Server | undefined;
@@ -141,6 +144,7 @@ export async function startFakeTelegram(options: { token?: string; port?: number
     if (!match) return fail(res, 404, "Not Found");
     const [, given, method] = match;
     const payload = await readBody(req);
+    requestCount++;
     if (given !== token) return fail(res, 401, "Unauthorized");
     calls.push({ method: method!, payload, at: Date.now() });
     switch (method) {
@@ -225,6 +229,7 @@ export async function startFakeTelegram(options: { token?: string; port?: number
     },
     token,
     calls,
+    requests: () => requestCount,
     push(input) {
       const update = makeUpdate(input);
       updates.push(update);
