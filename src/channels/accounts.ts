@@ -1,8 +1,9 @@
 /**
  * Channel accounts as the config describes them: `channels.<id>` is the `default` account unless
  * `channels.<id>.accounts.<accountId>` lists several; an account inherits the root's keys it does not set
- * (a `groups` map replaces the root's whole). The token's source follows upstream: `tokenFile` >
- * `botToken` > `TELEGRAM_BOT_TOKEN` (default account only).
+ * (a `groups` map replaces the root's whole). The token's source follows upstream: `tokenFile` > the
+ * config's token (`botToken` for Telegram, `token` for Discord) > `TELEGRAM_BOT_TOKEN` / `DISCORD_BOT_TOKEN`
+ * (default account only).
  * @module
  */
 import { lstatSync, readFileSync } from "node:fs";
@@ -16,6 +17,8 @@ export interface GroupRule {
   readonly requireMention?: boolean | undefined;
   readonly enabled?: boolean | undefined;
   readonly allowFrom?: readonly (string | number)[] | undefined;
+  /** Discord: the guild's channels that are admitted (absent: all of them). */
+  readonly channels?: readonly string[] | undefined;
 }
 
 /** Everything the manager needs of one account; the token itself only when it resolved. */
@@ -28,10 +31,13 @@ export interface ChannelAccount {
   readonly tokenSource: "tokenFile" | "config" | "env" | "none";
   /** Why the token did not resolve (a tokenFile that cannot be read, …). */
   readonly tokenError?: string | undefined;
+  /** Messages from other bots are processed (Discord's `allowBots`). */
+  readonly allowBots: boolean;
   readonly dmPolicy: DmPolicy;
   readonly allowFrom: readonly string[];
   readonly groupPolicy: GroupPolicy;
   readonly groupAllowFrom?: readonly string[] | undefined;
+  /** Groups by id (Telegram chats; Discord guilds, from `guilds`). */
   readonly groups?: Readonly<Record<string, GroupRule>> | undefined;
   /** The account's raw settings (root merged with the account), for the adapter. */
   readonly settings: Readonly<Record<string, unknown>>;
@@ -40,12 +46,20 @@ export interface ChannelAccount {
 }
 
 /** The channels this gateway can run, in display order. */
-export const SUPPORTED_CHANNELS = ["telegram"] as const;
+export const SUPPORTED_CHANNELS = ["telegram", "discord"] as const;
 export type SupportedChannel = (typeof SUPPORTED_CHANNELS)[number];
-export const CHANNEL_LABELS: Record<string, string> = { telegram: "Telegram" };
+export const CHANNEL_LABELS: Record<string, string> = { telegram: "Telegram", discord: "Discord" };
+
+/** Per channel: the config key of the token, the variable for the default account, the id prefixes upstream accepts. */
+const CHANNEL_KEYS: Record<SupportedChannel, { token: string; env: string; prefixes: RegExp }> = {
+  telegram: { token: "botToken", env: "TELEGRAM_BOT_TOKEN", prefixes: /^(telegram|tg):/i },
+  discord: { token: "token", env: "DISCORD_BOT_TOKEN", prefixes: /^(discord|user):|^<@!?|>$/gi },
+};
 
 const TRANSPORT_KEYS = [
   "apiRoot",
+  "apiUrl",
+  "intents",
   "pollTimeoutSeconds",
   "stallSeconds",
   "webhookUrl",
@@ -55,14 +69,13 @@ const TRANSPORT_KEYS = [
   "webhookPort",
 ];
 
-/** Sender ids as strings, without the `telegram:`/`tg:` prefixes upstream accepts. */
-export function normalizeIds(ids: readonly (string | number)[] | undefined): string[] {
+/** Sender ids as strings, without the prefixes upstream accepts (`telegram:`, `tg:`, `discord:`, `user:`, `<@…>`). */
+export function normalizeIds(
+  ids: readonly (string | number)[] | undefined,
+  channel: SupportedChannel = "telegram",
+): string[] {
   return (ids ?? [])
-    .map((id) =>
-      String(id)
-        .trim()
-        .replace(/^(telegram|tg):/i, ""),
-    )
+    .map((id) => String(id).trim().replace(CHANNEL_KEYS[channel].prefixes, ""))
     .filter((id) => id !== "");
 }
 
@@ -79,42 +92,73 @@ function readTokenFile(path: string): { token?: string; error?: string } {
   }
 }
 
+/** Discord's `guilds.<id>.{requireMention, users, channels}` as the manager's group rules. */
+function guildRules(guilds: unknown): Record<string, GroupRule> | undefined {
+  if (!guilds || typeof guilds !== "object") return undefined;
+  return Object.fromEntries(
+    Object.entries(guilds as Record<string, Record<string, unknown>>).map(([id, g]) => [
+      id,
+      {
+        ...(typeof g.requireMention === "boolean" ? { requireMention: g.requireMention } : {}),
+        ...(typeof g.enabled === "boolean" ? { enabled: g.enabled } : {}),
+        ...(Array.isArray(g.users) ? { allowFrom: normalizeIds(g.users as string[], "discord") } : {}),
+        ...(g.channels && typeof g.channels === "object"
+          ? { channels: Array.isArray(g.channels) ? (g.channels as unknown[]).map(String) : Object.keys(g.channels) }
+          : {}),
+      },
+    ]),
+  );
+}
+
 /** The accounts of every supported channel that the config mentions. */
 export function resolveChannelAccounts(config: OpenClawConfig, env: Env): ChannelAccount[] {
-  const out: ChannelAccount[] = [];
-  const section = config.channels?.telegram as Record<string, unknown> | undefined;
-  if (!section) return out;
+  return SUPPORTED_CHANNELS.flatMap((channel) => resolveAccounts(channel, config, env));
+}
+
+function resolveAccounts(channel: SupportedChannel, config: OpenClawConfig, env: Env): ChannelAccount[] {
+  const section = (config.channels as Record<string, unknown> | undefined)?.[channel] as
+    | Record<string, unknown>
+    | undefined;
+  if (!section) return [];
+  const keys = CHANNEL_KEYS[channel];
   const { accounts: rawAccounts, defaultAccount: _default, ...root } = section;
   const named = (rawAccounts ?? {}) as Record<string, Record<string, unknown>>;
   const ids = Object.keys(named).length > 0 ? Object.keys(named) : ["default"];
-  for (const accountId of ids) {
+  return ids.map((accountId) => {
     const merged: Record<string, unknown> = { ...root, ...named[accountId] };
+    // Discord's API override comes from the environment, as upstream's DISCORD_API_URL.
+    if (channel === "discord" && env.DISCORD_API_URL) merged.apiUrl = env.DISCORD_API_URL;
     const file = typeof merged.tokenFile === "string" ? readTokenFile(merged.tokenFile) : undefined;
     let token: string | undefined;
     let tokenSource: ChannelAccount["tokenSource"] = "none";
+    const fromConfig = merged[keys.token];
     if (file?.token) [token, tokenSource] = [file.token, "tokenFile"];
-    else if (typeof merged.botToken === "string" && merged.botToken) [token, tokenSource] = [merged.botToken, "config"];
-    else if (accountId === "default" && env.TELEGRAM_BOT_TOKEN) [token, tokenSource] = [env.TELEGRAM_BOT_TOKEN, "env"];
-    out.push({
-      channel: "telegram",
+    else if (typeof fromConfig === "string" && fromConfig) [token, tokenSource] = [fromConfig, "config"];
+    else if (accountId === "default" && env[keys.env]) [token, tokenSource] = [env[keys.env]!, "env"];
+    const groups =
+      channel === "discord" ? guildRules(merged.guilds) : (merged.groups as Record<string, GroupRule> | undefined);
+    return {
+      channel,
       accountId,
       enabled: merged.enabled !== false,
       configured: token !== undefined,
       token,
       tokenSource,
+      allowBots: merged.allowBots === true,
       ...(file?.error && !token ? { tokenError: file.error } : {}),
       dmPolicy: (merged.dmPolicy as DmPolicy | undefined) ?? "pairing",
-      allowFrom: normalizeIds(merged.allowFrom as (string | number)[] | undefined),
+      allowFrom: normalizeIds(merged.allowFrom as (string | number)[] | undefined, channel),
       groupPolicy: (merged.groupPolicy as GroupPolicy | undefined) ?? "allowlist",
-      ...(merged.groupAllowFrom ? { groupAllowFrom: normalizeIds(merged.groupAllowFrom as (string | number)[]) } : {}),
-      ...(merged.groups ? { groups: merged.groups as Record<string, GroupRule> } : {}),
+      ...(merged.groupAllowFrom
+        ? { groupAllowFrom: normalizeIds(merged.groupAllowFrom as (string | number)[], channel) }
+        : {}),
+      ...(groups ? { groups } : {}),
       settings: merged,
       transportKey: JSON.stringify([
         token ?? "",
         merged.enabled !== false,
         ...TRANSPORT_KEYS.map((k) => merged[k] ?? null),
       ]),
-    });
-  }
-  return out;
+    };
+  });
 }

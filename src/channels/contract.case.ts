@@ -22,10 +22,13 @@ export interface ConformancePlatform {
   /** A DM from a user, or a group message that mentions the bot. */
   sendDm(fromId: string, text: string): void;
   sendGroupMention(groupId: string, fromId: string, text: string): void;
+  /** The chat id a reply to that DM or group message goes to (Telegram: the user or group; Discord: the channel). */
+  dmChatId(fromId: string): string;
+  groupChatId(groupId: string): string;
   /** The last text the bot sent, and whether it was formatted. */
   lastSent(): { chatId: string; text: string; formatted: boolean } | undefined;
   /** A text the platform refuses to format (the adapter must say so with MarkupRejectedError). */
-  readonly rejectedMarkup: string;
+  readonly rejectedMarkup?: string | undefined;
   typingSent(): number;
   calls(): number;
   close(): Promise<void>;
@@ -93,27 +96,32 @@ export function adapterConformance(
       assert.equal(dm!.channel, channel);
       assert.equal(dm!.chatType, "dm");
       assert.equal(dm!.senderId, "501");
-      assert.equal(dm!.chatId, "501");
+      assert.equal(dm!.chatId, platform.dmChatId("501"));
       assert.equal(dm!.text, "hello dm");
       assert.equal(dm!.mentioned, false);
       assert.ok(dm!.messageId && dm!.deliveryId, "ids for dedupe");
       assert.equal(group!.chatType, "group");
-      assert.equal(group!.chatId, "-900");
+      assert.equal(group!.chatId, platform.groupChatId("-900"));
       assert.equal(group!.mentioned, true);
       assert.ok(h.state.lastTransportActivityAt, "transport activity recorded");
 
-      const sent = await h.adapter.send({ chatId: "501" }, "**hi**", { plain: false });
+      const chat = platform.dmChatId("501");
+      const sent = await h.adapter.send({ chatId: chat }, "**hi**", { plain: false });
       assert.ok(sent.messageId);
       assert.equal(platform.lastSent()?.formatted, true);
-      await assert.rejects(
-        h.adapter.send({ chatId: "501" }, platform.rejectedMarkup, { plain: false }),
-        MarkupRejectedError,
-      );
-      await h.adapter.send({ chatId: "501" }, platform.rejectedMarkup, { plain: true });
-      assert.deepEqual(platform.lastSent(), { chatId: "501", text: platform.rejectedMarkup, formatted: false });
+      assert.equal(platform.lastSent()?.chatId, chat);
+      const rejected = platform.rejectedMarkup;
+      if (rejected !== undefined) {
+        await assert.rejects(h.adapter.send({ chatId: chat }, rejected, { plain: false }), MarkupRejectedError);
+        await h.adapter.send({ chatId: chat }, rejected, { plain: true });
+        assert.deepEqual(platform.lastSent(), { chatId: chat, text: rejected, formatted: false });
+      } else {
+        await h.adapter.send({ chatId: chat }, "**hi**", { plain: true });
+        assert.equal(platform.lastSent()?.formatted, false, "a plain send is unformatted");
+      }
       assert.ok(h.adapter.textLimit > 0);
 
-      await h.adapter.typing({ chatId: "501" });
+      await h.adapter.typing({ chatId: chat });
       assert.ok(platform.typingSent() > 0);
       const probe = await h.adapter.probe(2000);
       assert.equal(probe.ok, true);

@@ -14,8 +14,10 @@ export interface InboundMessage {
   readonly channel: string;
   readonly accountId: string;
   readonly chatType: ChatType;
-  /** Where a reply goes: the DM peer or the group. */
+  /** Where a reply goes: the DM peer or the group (Discord: the channel or thread). */
   readonly chatId: string;
+  /** The group the chat belongs to, when the platform nests them (Discord: the guild). */
+  readonly groupId?: string | undefined;
   readonly senderId: string;
   readonly senderName?: string | undefined;
   readonly senderUsername?: string | undefined;
@@ -75,6 +77,8 @@ export interface AdapterHost {
 
 export interface ChannelAdapter {
   readonly textLimit: number;
+  /** At most this many lines per message (Discord: 17), when the platform folds longer ones. */
+  readonly lineLimit?: number | undefined;
   /** Connects and keeps connected until `stop`; resolves once the first connection attempt has an outcome. */
   start(): Promise<void>;
   /** Disconnects within `timeoutMs` at most. */

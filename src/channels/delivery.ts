@@ -5,8 +5,18 @@
  */
 import type { InboundMessage } from "./contract.js";
 
-/** Cuts text into pieces of at most `limit` characters, at a paragraph, a line or a space when one is near. */
-export function chunkText(text: string, limit: number): string[] {
+/**
+ * Cuts text into pieces of at most `limit` characters (and `maxLines` lines), at a paragraph, a line or a
+ * space when one is near.
+ */
+export function chunkText(text: string, limit: number, maxLines = Infinity): string[] {
+  if (maxLines !== Infinity)
+    return chunkText(text, limit).flatMap((chunk) => {
+      const lines = chunk.split("\n");
+      const out: string[] = [];
+      for (let i = 0; i < lines.length; i += maxLines) out.push(lines.slice(i, i + maxLines).join("\n"));
+      return out.filter((c) => c.trim() !== "");
+    });
   const chunks: string[] = [];
   let rest = text;
   while (rest.length > limit) {
@@ -40,6 +50,8 @@ export function sessionKeyFor(
 ): string {
   if (message.chatType === "group") {
     if (scope.groupScope === "main") return "main";
+    // Upstream's key for a Discord guild channel (threads are channels there).
+    if (message.channel === "discord") return `discord:channel:${safe(message.chatId)}`;
     const base = `${message.channel}:group:${safe(message.chatId)}`;
     return message.threadId ? `${base}:topic:${safe(message.threadId)}` : base;
   }

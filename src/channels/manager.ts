@@ -83,6 +83,8 @@ async function loadAdapter(channel: string): Promise<AdapterFactory> {
   switch (channel) {
     case "telegram":
       return (await import("./telegram/adapter.js")).createAdapter;
+    case "discord":
+      return (await import("./discord/adapter.js")).createAdapter;
     default:
       throw new Error(`no adapter for channel ${channel}`);
   }
@@ -354,7 +356,7 @@ export class ChannelManager {
             accountId: rt.account.accountId,
             kind: "config",
             message: String(snap.lastError),
-            fix: "Set channels.telegram.botToken (or tokenFile, or TELEGRAM_BOT_TOKEN): openclaw channels add --channel telegram --token <token>",
+            fix: `Give it a token: openclaw channels add --channel ${rt.account.channel} --token <token>`,
           },
         ];
       if (snap.state === "error" || snap.state === "disconnected")
@@ -463,7 +465,7 @@ export class ChannelManager {
   ): Promise<{ messageIds: string[]; chunks: number }> {
     const adapter = rt.adapter;
     if (!adapter) throw new ChannelError(`${rt.account.channel} account "${rt.account.accountId}" is not running`, "");
-    const chunks = chunkText(text, adapter.textLimit);
+    const chunks = chunkText(text, adapter.textLimit, adapter.lineLimit);
     const messageIds: string[] = [];
     const delays = this.#deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     for (const chunk of chunks) {
@@ -506,7 +508,7 @@ export class ChannelManager {
     rt.seen.set(`d:${message.deliveryId}`, rt.lastInboundAt);
     rt.seen.set(`m:${message.chatId}:${message.messageId}`, rt.lastInboundAt);
     while (rt.seen.size > SEEN_MAX) rt.seen.delete(rt.seen.keys().next().value!);
-    if (message.fromBot) return;
+    if (message.fromBot && !account.allowBots) return;
     const decision = this.#admit(rt, message);
     if (decision !== "admit") {
       this.#deps.log.info("channel message not processed", {
@@ -541,9 +543,13 @@ export class ChannelManager {
     const { account } = rt;
     if (message.chatType === "group") {
       if (account.groupPolicy === "disabled") return "groupPolicy disabled";
-      const rule = account.groups?.[message.chatId] ?? account.groups?.["*"];
-      if (account.groupPolicy === "allowlist" && !rule) return "group not in channels.telegram.groups";
+      const rule = account.groups?.[message.groupId ?? message.chatId] ?? account.groups?.["*"];
+      const where = account.channel === "discord" ? "guilds" : "groups";
+      if (account.groupPolicy === "allowlist" && !rule) return `group not in channels.${account.channel}.${where}`;
       if (rule?.enabled === false) return "group disabled";
+      // A guild that lists channels admits only those (upstream: one entry turns the guild into an allowlist).
+      if (rule?.channels && !rule.channels.includes(message.chatId) && !rule.channels.includes("*"))
+        return "channel not in the guild's channels";
       const senders = rule?.allowFrom ? rule.allowFrom.map(String) : (account.groupAllowFrom ?? account.allowFrom);
       if (senders.length > 0 && !senders.includes("*") && !senders.includes(message.senderId))
         return "sender not allowed in this group";

@@ -125,6 +125,34 @@ const telegramAccount = {
   webhookPort: v.optional(int(0, 65535)),
 };
 
+/** One Discord account's keys (also the channel root's). */
+const discordAccount = {
+  enabled: v.optional(v.boolean()),
+  name: v.optional(v.string()),
+  token: v.optional(secret),
+  tokenFile: v.optional(nonEmpty),
+  dmPolicy: v.optional(v.picklist(DM_POLICIES)),
+  allowFrom: v.optional(senderIds),
+  groupPolicy: v.optional(v.picklist(GROUP_POLICIES)),
+  groupAllowFrom: v.optional(senderIds),
+  guilds: v.optional(
+    v.record(
+      v.string(),
+      v.looseObject({
+        requireMention: v.optional(v.boolean()),
+        enabled: v.optional(v.boolean()),
+        users: v.optional(senderIds),
+        channels: v.optional(v.union([v.array(v.string()), v.record(v.string(), v.looseObject({}))])),
+      }),
+    ),
+  ),
+  allowBots: v.optional(v.union([v.boolean(), v.literal("mentions")])),
+  intents: v.optional(v.looseObject({ messageContent: v.optional(v.boolean()) })),
+  textChunkLimit: v.optional(int(1, 2000)),
+  maxLinesPerMessage: v.optional(int(1, 1000)),
+  stallSeconds: v.optional(int(1, 600)),
+};
+
 /** Upstream's rules: `allowlist` needs a sender, `open` needs "*" (with concrete ids only, it admits only those). */
 const dmPolicyRule = <T extends { dmPolicy?: string | undefined; allowFrom?: (string | number)[] | undefined }>() =>
   v.check<T, string>(
@@ -233,6 +261,16 @@ export const configSchema = v.partial(
             }),
             dmPolicyRule(),
             webhookRule(),
+          ),
+        ),
+        discord: v.optional(
+          v.pipe(
+            v.looseObject({
+              ...discordAccount,
+              accounts: v.optional(v.record(accountId, v.pipe(v.looseObject(discordAccount), dmPolicyRule()))),
+              defaultAccount: v.optional(accountId),
+            }),
+            dmPolicyRule(),
           ),
         ),
       }),

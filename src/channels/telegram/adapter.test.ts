@@ -28,6 +28,8 @@ adapterConformance("telegram", createAdapter, async () => {
           }
         : undefined;
     },
+    dmChatId: (fromId) => fromId,
+    groupChatId: (groupId) => groupId,
     rejectedMarkup: "**bold** [reject-markup]",
     typingSent: () => fake.sent("sendChatAction").length,
     calls: () => fake.requests(),
