@@ -151,6 +151,10 @@ class DiscordAdapter implements ChannelAdapter {
     void gateway.connect().catch((error: unknown) => {
       if (this.#stopped) return;
       if (error instanceof DiscordAPIError && error.status === 401) return this.#terminal(FATAL_CLOSE[4004]!);
+      // The library turns some fatal close codes into a rejected connect instead of a close event.
+      const message = (error as Error).message ?? "";
+      if (/disallowed intent/i.test(message)) return this.#terminal(FATAL_CLOSE[4014]!);
+      if (/authentication failed/i.test(message)) return this.#terminal(FATAL_CLOSE[4004]!);
       this.#host.state({ connected: false, lastError: this.#describe(error, "gateway connect") });
       this.#resolveFirst();
     });
