@@ -79,7 +79,17 @@ function push(chatId, text) {
   }
 }
 
-function home(withTelegram) {
+// Discord: the fake from the tests (REST + gateway WebSocket), loaded through tsx.
+const { startFakeDiscord } = await import("../src/channels/discord/fake-discord.test-utils.ts");
+const discord = await startFakeDiscord({ heartbeatMs: 30_000 });
+const discordReplies = new Map();
+const pushPost = discord.posts.push.bind(discord.posts);
+discord.posts.push = (...posts) => {
+  for (const post of posts) discordReplies.get(post.channelId)?.(process.hrtime.bigint());
+  return pushPost(...posts);
+};
+
+function home(kind) {
   const dir = mkdtempSync(join(tmpdir(), "oc-bench-ch-"));
   mkdirSync(join(dir, ".openclaw"), { recursive: true, mode: 0o700 });
   writeFileSync(
@@ -92,13 +102,14 @@ function home(withTelegram) {
       agents: { defaults: { model: "bench/m", thinking: "off" } },
       // A session per sender, so every turn does the same work (as bench:agent's fresh sessions).
       session: { dmScope: "per-peer" },
-      ...(withTelegram
-        ? {
-            channels: {
+      channels: {
+        ...(kind !== "none"
+          ? {
               telegram: { botToken: token, apiRoot: `http://127.0.0.1:${botPort}`, dmPolicy: "open", allowFrom: ["*"] },
-            },
-          }
-        : {}),
+            }
+          : {}),
+        ...(kind === "both" ? { discord: { token: discord.token, dmPolicy: "open", allowFrom: ["*"] } } : {}),
+      },
     }),
     { mode: 0o600 },
   );
@@ -111,7 +122,7 @@ async function start(dir) {
   await new Promise((r) => probe.close(r));
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, bin, "gateway", "--port", String(port)], {
-    env: { PATH: process.env.PATH, HOME: dir },
+    env: { PATH: process.env.PATH, HOME: dir, DISCORD_API_URL: discord.apiUrl },
     stdio: ["ignore", "ignore", "pipe"],
   });
   child.stderr.resume();
@@ -129,12 +140,12 @@ async function start(dir) {
 }
 const stop = (s) => new Promise((r) => (s.child.once("exit", r), s.child.kill("SIGTERM")));
 
-console.log("cold start and RSS, with and without a Telegram account ...");
-const cold = { none: [], telegram: [] };
-const rss = { none: [], telegram: [] };
+console.log("cold start and RSS: no channels, Telegram, Telegram and Discord ...");
+const cold = { none: [], telegram: [], both: [] };
+const rss = { none: [], telegram: [], both: [] };
 for (let i = 0; i < COLD_RUNS; i++) {
-  for (const kind of ["none", "telegram"]) {
-    const dir = home(kind === "telegram");
+  for (const kind of ["none", "telegram", "both"]) {
+    const dir = home(kind);
     const s = await start(dir);
     cold[kind].push(s.readyMs);
     await sleep(1500); // the channel connects after ready; its library is loaded by then
@@ -144,10 +155,10 @@ for (let i = 0; i < COLD_RUNS; i++) {
   }
 }
 
-console.log(`round trip over ${MESSAGES} messages ...`);
-const dir = home(true);
+console.log(`round trips over ${MESSAGES} messages each ...`);
+const dir = home("both");
 const gw = await start(dir);
-await sleep(1500);
+await sleep(2500);
 const trips = [];
 const modelShare = [];
 for (let i = 0; i < MESSAGES + 20; i++) {
@@ -161,12 +172,27 @@ for (let i = 0; i < MESSAGES + 20; i++) {
   trips.push(Number(t1 - t0) / 1e6);
   modelShare.push(modelTimes.slice(before).reduce((a, b) => a + b, 0));
 }
+const discordTrips = [];
+const discordModel = [];
+for (let i = 0; i < MESSAGES + 20; i++) {
+  const user = String(20_000 + i);
+  const answered = new Promise((resolve) => discordReplies.set(`dm${user}`, resolve));
+  const before = modelTimes.length;
+  const t0 = process.hrtime.bigint();
+  discord.dm(user, `hello ${i}`);
+  const t1 = await answered;
+  if (i < 20) continue;
+  discordTrips.push(Number(t1 - t0) / 1e6);
+  discordModel.push(modelTimes.slice(before).reduce((a, b) => a + b, 0));
+}
 await stop(gw);
 rmSync(dir, { recursive: true, force: true });
 model.close();
 bot.close();
+await discord.close();
 
 const added = trips.map((t, i) => t - modelShare[i]);
+const discordAdded = discordTrips.map((t, i) => t - discordModel[i]);
 const median = (xs) => q(xs, 0.5);
 const mb = (b) => (b / 1048576).toFixed(1);
 const table = [
@@ -180,10 +206,18 @@ const table = [
   "",
   `Goal: under 20 ms added at p50: ${q(added, 0.5) < 20 ? "met" : "missed"}.`,
   "",
-  `| gateway, median of ${COLD_RUNS} | no channels | one Telegram account | difference | goal |`,
+  "| Discord round trip (MESSAGE_CREATE on the gateway socket → the reply's POST) | p50 (ms) | p99 (ms) |",
+  "|---|---:|---:|",
+  `| whole round trip (${MESSAGES} messages, a session per sender) | ${q(discordTrips, 0.5).toFixed(2)} | ${q(discordTrips, 0.99).toFixed(2)} |`,
+  `| the fake model's own time | ${q(discordModel, 0.5).toFixed(2)} | ${q(discordModel, 0.99).toFixed(2)} |`,
+  `| added by the gateway | ${q(discordAdded, 0.5).toFixed(2)} | ${q(discordAdded, 0.99).toFixed(2)} |`,
+  "",
+  `Goal: under 20 ms added at p50: ${q(discordAdded, 0.5) < 20 ? "met" : "missed"}.`,
+  "",
+  `| gateway, median of ${COLD_RUNS} | no channels | Telegram | Telegram + Discord | goal |`,
   "|---|---:|---:|---:|---|",
-  `| cold start to /readyz 200 (ms) | ${median(cold.none).toFixed(1)} | ${median(cold.telegram).toFixed(1)} | ${(median(cold.telegram) - median(cold.none)).toFixed(1)} | unchanged (the library loads after ready) |`,
-  `| RSS 1.5 s after ready (MB) | ${mb(median(rss.none))} | ${mb(median(rss.telegram))} | ${mb(median(rss.telegram) - median(rss.none))} | under 15 MB more: ${median(rss.telegram) - median(rss.none) < 15 * 1048576 ? "met" : "missed"} |`,
+  `| cold start to /readyz 200 (ms) | ${median(cold.none).toFixed(1)} | ${median(cold.telegram).toFixed(1)} | ${median(cold.both).toFixed(1)} | unchanged (libraries load after ready) |`,
+  `| RSS 1.5 s after ready (MB) | ${mb(median(rss.none))} | ${mb(median(rss.telegram))} (+${mb(median(rss.telegram) - median(rss.none))}) | ${mb(median(rss.both))} (+${mb(median(rss.both) - median(rss.none))}) | Telegram under 15 MB more: ${median(rss.telegram) - median(rss.none) < 15 * 1048576 ? "met" : "missed"}; all channels under 40 MB more: ${median(rss.both) - median(rss.none) < 40 * 1048576 ? "so far met (WhatsApp not built)" : "missed"} |`,
 ].join("\n");
 console.log(table);
 

@@ -51,7 +51,7 @@ export type SupportedChannel = (typeof SUPPORTED_CHANNELS)[number];
 export const CHANNEL_LABELS: Record<string, string> = { telegram: "Telegram", discord: "Discord" };
 
 /** Per channel: the config key of the token, the variable for the default account, the id prefixes upstream accepts. */
-const CHANNEL_KEYS: Record<SupportedChannel, { token: string; env: string; prefixes: RegExp }> = {
+export const CHANNEL_KEYS: Record<SupportedChannel, { token: string; env: string; prefixes: RegExp }> = {
   telegram: { token: "botToken", env: "TELEGRAM_BOT_TOKEN", prefixes: /^(telegram|tg):/i },
   discord: { token: "token", env: "DISCORD_BOT_TOKEN", prefixes: /^(discord|user):|^<@!?|>$/gi },
 };

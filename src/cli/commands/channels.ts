@@ -4,7 +4,19 @@
  * @module
  */
 import type { Command } from "commander";
-import { resolveChannelAccounts, CHANNEL_LABELS, SUPPORTED_CHANNELS } from "../../channels/accounts.js";
+import { CHANNEL_KEYS, CHANNEL_LABELS, resolveChannelAccounts, SUPPORTED_CHANNELS } from "../../channels/accounts.js";
+
+/** What a pasted token should look like, to catch a wrong paste before anything is written. */
+const TOKEN_FORMATS = {
+  telegram: {
+    pattern: /^\d+:[\w-]{20,}$/,
+    hint: "Copy it from @BotFather (/mybots → API Token): digits, a colon, letters",
+  },
+  discord: {
+    pattern: /^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$/,
+    hint: "Copy it from the Developer Portal → your application → Bot → Reset Token (three parts separated by dots)",
+  },
+} as const;
 import { loadConfig } from "../../config/load.js";
 import type { ConfigEdit } from "../../config/edit.js";
 import { updateConfig } from "../../config/update.js";
@@ -144,11 +156,11 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
   channels
     .command("add")
     .description("Add or update a channel account in the config (the running gateway starts it)")
-    .requiredOption("--channel <channel>", "telegram")
+    .requiredOption("--channel <channel>", "telegram or discord")
     .option("--account <id>", "account id (default: default)")
-    .option("--token <token>", "the bot token from @BotFather")
+    .option("--token <token>", "the bot token (Telegram: @BotFather; Discord: Developer Portal → Bot)")
     .option("--token-file <path>", "a file holding the token")
-    .option("--use-env", "use TELEGRAM_BOT_TOKEN from the gateway's environment")
+    .option("--use-env", "use TELEGRAM_BOT_TOKEN / DISCORD_BOT_TOKEN from the gateway's environment")
     .option("--name <name>", "a display name")
     .action(
       (opts: {
@@ -167,18 +179,20 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
             "give exactly one of --token, --token-file, --use-env",
             "Example: openclaw channels add --channel telegram --token 123456:ABC…",
           );
-        if (opts.token !== undefined && !/^\d+:[\w-]{20,}$/.test(opts.token))
-          throw new UsageError(
-            "that does not look like a Telegram bot token (digits:letters)",
-            "Copy it from @BotFather (/mybots → API Token)",
-          );
+        const format = TOKEN_FORMATS[channel as keyof typeof TOKEN_FORMATS];
+        if (opts.token !== undefined && !format.pattern.test(opts.token))
+          throw new UsageError(`that does not look like a ${CHANNEL_LABELS[channel]} bot token`, format.hint);
+        const keys = CHANNEL_KEYS[channel as keyof typeof CHANNEL_KEYS];
         if (opts.useEnv && account !== "default")
           throw new UsageError(
-            "TELEGRAM_BOT_TOKEN serves only the default account",
+            `${keys.env} serves only the default account`,
             "Use --token or --token-file for other accounts",
           );
         const config = loadConfig(ctx.paths.configPath, ctx.env).config;
-        const section = (config.channels?.telegram ?? {}) as Record<string, unknown>;
+        const section = ((config.channels as Record<string, unknown> | undefined)?.[channel] ?? {}) as Record<
+          string,
+          unknown
+        >;
         const named = section.accounts !== undefined || account !== "default";
         const base = named ? ["channels", channel, "accounts", account] : ["channels", channel];
         const edits: ConfigEdit[] = [];
@@ -186,16 +200,16 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
         if (
           named &&
           section.accounts === undefined &&
-          (section.botToken !== undefined || section.tokenFile !== undefined)
+          (section[keys.token] !== undefined || section.tokenFile !== undefined)
         ) {
-          for (const key of ["botToken", "tokenFile"] as const)
+          for (const key of [keys.token, "tokenFile"])
             if (section[key] !== undefined) {
               edits.push({ path: ["channels", channel, "accounts", "default", key], value: section[key] });
               edits.push({ path: ["channels", channel, key], value: undefined });
             }
         }
         edits.push({ path: [...base, "enabled"], value: true });
-        if (opts.token) edits.push({ path: [...base, "botToken"], value: opts.token });
+        if (opts.token) edits.push({ path: [...base, keys.token], value: opts.token });
         if (opts.tokenFile) edits.push({ path: [...base, "tokenFile"], value: opts.tokenFile });
         if (opts.name) edits.push({ path: [...base, "name"], value: opts.name });
         updateConfig({
@@ -207,7 +221,7 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
           now: ctx.now(),
         });
         ctx.print(
-          `Added ${CHANNEL_LABELS[channel]} account "${account}" to ${ctx.paths.configPath}${opts.useEnv ? " (token from TELEGRAM_BOT_TOKEN)" : ""}. A running gateway starts it within a second; check: openclaw channels status --probe`,
+          `Added ${CHANNEL_LABELS[channel]} account "${account}" to ${ctx.paths.configPath}${opts.useEnv ? ` (token from ${keys.env})` : ""}. A running gateway starts it within a second; check: openclaw channels status --probe`,
         );
         done(EXIT.ok);
       },
@@ -216,14 +230,16 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
   channels
     .command("remove")
     .description("Disable a channel account (--delete removes it from the config)")
-    .requiredOption("--channel <channel>", "telegram")
+    .requiredOption("--channel <channel>", "telegram or discord")
     .option("--account <id>", "account id (default: default)")
     .option("--delete", "remove its keys, token included")
     .action((opts: { channel: string; account?: string; delete?: boolean }) => {
       const channel = checkChannel(opts.channel)!;
       const account = checkAccount(opts.account);
       const config = loadConfig(ctx.paths.configPath, ctx.env).config;
-      const section = config.channels?.telegram as Record<string, unknown> | undefined;
+      const section = (config.channels as Record<string, unknown> | undefined)?.[channel] as
+        | Record<string, unknown>
+        | undefined;
       const accounts = section?.accounts as Record<string, unknown> | undefined;
       const exists = accounts ? accounts[account] !== undefined : section !== undefined && account === "default";
       if (!exists)
