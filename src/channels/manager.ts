@@ -364,7 +364,7 @@ export class ChannelManager {
           {
             channel: rt.account.channel,
             accountId: rt.account.accountId,
-            kind: rt.transport.terminal ? "auth" : "runtime",
+            kind: /intent/i.test(String(snap.lastError)) ? "intent" : rt.transport.terminal ? "auth" : "runtime",
             message: String(snap.lastError ?? snap.state),
           },
         ];

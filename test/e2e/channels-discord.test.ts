@@ -155,6 +155,14 @@ test("discord: a refused token and a missing Message Content intent are errors w
     const intent = await waitForState(gw, "error");
     assert.match(String(intent.lastError), /Message Content intent/);
     assert.match(String(intent.lastError), /Privileged Gateway Intents/);
+    const issues = JSON.parse((await gw.home.run(["channels", "status", "--json"])).stdout) as {
+      statusIssues: { channel: string; kind: string; message: string }[];
+    };
+    assert.deepEqual(
+      issues.statusIssues.map((i) => [i.channel, i.kind]),
+      [["discord", "intent"]],
+      "the missing intent is a status issue, not silence",
+    );
     assert.equal(gw.proc.exitCode, null);
     assert.equal((await gw.home.run(["config", "set", "channels.discord.token", "MWRONG.token"])).code, 0);
     // A wrong token: the account restarts with it and says so.
