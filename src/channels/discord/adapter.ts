@@ -148,17 +148,37 @@ class DiscordAdapter implements ChannelAdapter {
     });
     this.#watchdog = setInterval(() => this.#checkStall(), Math.min(5000, this.#settings.stallSeconds * 250));
     this.#watchdog.unref();
-    void gateway.connect().catch((error: unknown) => {
-      if (this.#stopped) return;
-      if (error instanceof DiscordAPIError && error.status === 401) return this.#terminal(FATAL_CLOSE[4004]!);
-      // The library turns some fatal close codes into a rejected connect instead of a close event.
-      const message = (error as Error).message ?? "";
-      if (/disallowed intent/i.test(message)) return this.#terminal(FATAL_CLOSE[4014]!);
-      if (/authentication failed/i.test(message)) return this.#terminal(FATAL_CLOSE[4004]!);
-      this.#host.state({ connected: false, lastError: this.#describe(error, "gateway connect") });
-      this.#resolveFirst();
-    });
+    void this.#connect(gateway);
     await this.#firstOutcome;
+  }
+
+  /**
+   * The first connection, retried with capped exponential backoff and jitter while it cannot be made
+   * (network down, Discord unreachable); once connected, the library resumes and reconnects by itself.
+   */
+  async #connect(gateway: WebSocketManager): Promise<void> {
+    for (let attempt = 0; !this.#stopped && this.#gateway === gateway; attempt++) {
+      try {
+        await gateway.connect();
+        return;
+      } catch (error) {
+        if (this.#stopped) return;
+        if (error instanceof DiscordAPIError && error.status === 401) return this.#terminal(FATAL_CLOSE[4004]!);
+        // The library turns some fatal close codes into a rejected connect instead of a close event.
+        const message = (error as Error).message ?? "";
+        if (/disallowed intent/i.test(message)) return this.#terminal(FATAL_CLOSE[4014]!);
+        if (/authentication failed/i.test(message)) return this.#terminal(FATAL_CLOSE[4004]!);
+        this.#attempts++;
+        this.#host.state({
+          connected: false,
+          lastError: `${this.#describe(error, "gateway connect")}; retrying`,
+          reconnectAttempts: this.#attempts,
+        });
+        this.#resolveFirst();
+        const delay = Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6)) * (0.8 + Math.random() * 0.4);
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
   }
 
   async stop(timeoutMs: number): Promise<void> {

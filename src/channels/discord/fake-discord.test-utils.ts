@@ -49,7 +49,7 @@ const author = (id: string) => ({
 });
 
 export async function startFakeDiscord(
-  options: { token?: string; heartbeatMs?: number; messageContentAllowed?: boolean } = {},
+  options: { token?: string; heartbeatMs?: number; messageContentAllowed?: boolean; port?: number } = {},
 ): Promise<FakeDiscord> {
   const token = options.token ?? "MTEST.fake-discord-bot-token.for-tests-only";
   const heartbeatMs = options.heartbeatMs ?? 1000;
@@ -139,7 +139,7 @@ export async function startFakeDiscord(
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
