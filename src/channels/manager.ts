@@ -621,7 +621,8 @@ export class ChannelManager {
     try {
       reply = (await this.#deps.runTurn({ sessionKey, message: message.text, origin })).text;
     } catch (error) {
-      reply = `Sorry, I could not answer that: ${(error as Error).message}`;
+      // The chat gets no internals (a provider's error can name keys, billing or paths); the log has them.
+      reply = "Sorry, I could not answer that just now. (The gateway's log says why: openclaw logs --level warn)";
       this.#deps.log.warn("channel turn failed", {
         channel: account.channel,
         sessionKey,

@@ -206,6 +206,12 @@ test("a long reply arrives in order as chunks; rejected markup is sent again as 
       assert.equal(attempts[0]!.payload.text, "<b>bold</b> [reject-markup]");
       assert.equal(attempts.at(-1)!.payload.parse_mode, undefined, "then plain text");
 
+      // A failed turn: the chat gets a short apology without the provider's internals; the log has them.
+      telegram.push({ chatId: 5, fromId: 5, text: "this one fails [status:402]" });
+      await telegram.waitFor(() => textsTo(telegram, 5).some((t) => t.startsWith("Sorry, I could not answer")));
+      assert.ok(!textsTo(telegram, 5).some((t) => /402|billing|quota/i.test(t)), "no provider details in the chat");
+      await gw.waitForOutput(/channel turn failed/);
+
       telegram.failSends(2);
       telegram.push({ chatId: 5, fromId: 5, text: "Reply with: after two failures" });
       await telegram.waitFor(() => textsTo(telegram, 5).includes("after two failures"), 20_000);
