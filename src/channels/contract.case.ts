@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createLogger } from "../logging/logger.js";
 import {
+  initialTransportState,
   MarkupRejectedError,
   type AdapterFactory,
   type AdapterHost,
@@ -45,16 +46,7 @@ function harness(
   channel: string,
   account: { token: string; settings: Record<string, unknown> },
 ): Harness {
-  const state = {
-    running: false,
-    connected: false,
-    lastError: null,
-    terminal: false,
-    lastConnectedAt: null,
-    lastTransportActivityAt: null,
-    reconnectAttempts: 0,
-    mode: "",
-  } as TransportState;
+  const state = initialTransportState();
   const inbound: InboundMessage[] = [];
   let cursor: string | undefined;
   const host: AdapterHost = {

@@ -55,6 +55,25 @@ export interface TransportState {
   mode: string;
 }
 
+/** A transport that has not started yet. */
+export function initialTransportState(mode = ""): TransportState {
+  return {
+    running: false,
+    connected: false,
+    lastError: null,
+    terminal: false,
+    lastConnectedAt: null,
+    lastTransportActivityAt: null,
+    reconnectAttempts: 0,
+    mode,
+  };
+}
+
+/** A numeric setting from an account's raw settings, clamped to its range (the schema already checked it). */
+export function numberSetting(value: unknown, fallback: number, min: number, max: number): number {
+  return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
 export interface ProbeOutcome {
   readonly ok: boolean;
   readonly status?: number | undefined;

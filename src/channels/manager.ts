@@ -14,6 +14,7 @@ import { atomicWriteFile } from "../files/fs-safe.js";
 import type { Logger } from "../logging/logger.js";
 import { CHANNEL_LABELS, resolveChannelAccounts, SUPPORTED_CHANNELS, type ChannelAccount } from "./accounts.js";
 import {
+  initialTransportState,
   MarkupRejectedError,
   PermanentSendError,
   type AdapterFactory,
@@ -90,16 +91,7 @@ async function loadAdapter(channel: string): Promise<AdapterFactory> {
   }
 }
 
-const freshTransport = (): AccountRuntime["transport"] => ({
-  running: false,
-  connected: false,
-  lastError: null,
-  terminal: false,
-  lastConnectedAt: null,
-  lastTransportActivityAt: null,
-  reconnectAttempts: 0,
-  mode: "polling",
-});
+const freshTransport = (): AccountRuntime["transport"] => initialTransportState("polling");
 
 export class ChannelManager {
   readonly #deps: ManagerDeps;

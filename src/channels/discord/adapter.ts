@@ -17,6 +17,7 @@ import {
   type GatewayDispatchPayload,
 } from "discord-api-types/v10";
 import {
+  numberSetting,
   PermanentSendError,
   type AdapterAccount,
   type AdapterFactory,
@@ -51,8 +52,7 @@ interface DiscordSettings {
 
 const isLoopbackHost = (host: string) => /^(127\.|localhost$|\[?::1\]?$)/.test(host);
 
-const num = (value: unknown, fallback: number, min: number, max: number) =>
-  typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+const num = numberSetting;
 
 /** `DISCORD_API_URL` as REST's base and version; plain http only to loopback. Throws what to fix. */
 export function discordSettings(raw: Readonly<Record<string, unknown>>): DiscordSettings {

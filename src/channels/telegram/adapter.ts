@@ -10,6 +10,7 @@ import { Api, GrammyError, HttpError } from "grammy/web";
 import type { Message, Update } from "@grammyjs/types";
 import {
   MarkupRejectedError,
+  numberSetting,
   PermanentSendError,
   type AdapterAccount,
   type AdapterFactory,
@@ -38,11 +39,8 @@ interface TelegramSettings {
   webhook?: { url: string; secret: string; path: string; host: string; port: number };
 }
 
-const bounded = (value: unknown, fallback: number, min: number, max: number) =>
-  typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
-
 export function telegramSettings(raw: Readonly<Record<string, unknown>>): TelegramSettings {
-  const num = bounded;
+  const num = numberSetting;
   const pollTimeoutSeconds = num(raw.pollTimeoutSeconds, 30, 0, 50);
   return {
     ...(typeof raw.apiRoot === "string" && raw.apiRoot ? { apiRoot: raw.apiRoot.replace(/\/+$/, "") } : {}),
