@@ -19,6 +19,8 @@ export interface GroupRule {
   readonly allowFrom?: readonly (string | number)[] | undefined;
   /** Discord: the guild's channels that are admitted (absent: all of them). */
   readonly channels?: readonly string[] | undefined;
+  /** Discord: members with one of these roles are admitted too (beside `allowFrom`, Discord's `users`). */
+  readonly roles?: readonly string[] | undefined;
 }
 
 /** Everything the manager needs of one account; the token itself only when it resolved. */
@@ -31,8 +33,8 @@ export interface ChannelAccount {
   readonly tokenSource: "tokenFile" | "config" | "env" | "none";
   /** Why the token did not resolve (a tokenFile that cannot be read, …). */
   readonly tokenError?: string | undefined;
-  /** Messages from other bots are processed (Discord's `allowBots`). */
-  readonly allowBots: boolean;
+  /** Messages from other bots: ignored (false), processed (true), or only when they mention ours. */
+  readonly allowBots: boolean | "mentions";
   readonly dmPolicy: DmPolicy;
   readonly allowFrom: readonly string[];
   readonly groupPolicy: GroupPolicy;
@@ -102,6 +104,7 @@ function guildRules(guilds: unknown): Record<string, GroupRule> | undefined {
         ...(typeof g.requireMention === "boolean" ? { requireMention: g.requireMention } : {}),
         ...(typeof g.enabled === "boolean" ? { enabled: g.enabled } : {}),
         ...(Array.isArray(g.users) ? { allowFrom: normalizeIds(g.users as string[], "discord") } : {}),
+        ...(Array.isArray(g.roles) ? { roles: (g.roles as unknown[]).map(String) } : {}),
         ...(g.channels && typeof g.channels === "object"
           ? { channels: Array.isArray(g.channels) ? (g.channels as unknown[]).map(String) : Object.keys(g.channels) }
           : {}),
@@ -144,7 +147,7 @@ function resolveAccounts(channel: SupportedChannel, config: OpenClawConfig, env:
       configured: token !== undefined,
       token,
       tokenSource,
-      allowBots: merged.allowBots === true,
+      allowBots: merged.allowBots === "mentions" ? "mentions" : merged.allowBots === true,
       ...(file?.error && !token ? { tokenError: file.error } : {}),
       dmPolicy: (merged.dmPolicy as DmPolicy | undefined) ?? "pairing",
       allowFrom: normalizeIds(merged.allowFrom as (string | number)[] | undefined, channel),

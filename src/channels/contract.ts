@@ -32,6 +32,8 @@ export interface InboundMessage {
   readonly deliveryId: string;
   /** The sender is the bot itself (or another bot). */
   readonly fromBot?: boolean | undefined;
+  /** The sender's roles in the group, where the platform has them (Discord guild roles). */
+  readonly senderRoles?: readonly string[] | undefined;
 }
 
 /** Where an outgoing message goes. */

@@ -500,7 +500,9 @@ export class ChannelManager {
     rt.seen.set(`d:${message.deliveryId}`, rt.lastInboundAt);
     rt.seen.set(`m:${message.chatId}:${message.messageId}`, rt.lastInboundAt);
     while (rt.seen.size > SEEN_MAX) rt.seen.delete(rt.seen.keys().next().value!);
-    if (message.fromBot && !account.allowBots) return;
+    // Other bots: only when allowed (with "mentions", only when they address ours: no bot loops).
+    if (message.fromBot && !(account.allowBots === true || (account.allowBots === "mentions" && message.mentioned)))
+      return;
     const decision = this.#admit(rt, message);
     if (decision !== "admit") {
       this.#deps.log.info("channel message not processed", {
@@ -543,7 +545,10 @@ export class ChannelManager {
       if (rule?.channels && !rule.channels.includes(message.chatId) && !rule.channels.includes("*"))
         return "channel not in the guild's channels";
       const senders = rule?.allowFrom ? rule.allowFrom.map(String) : (account.groupAllowFrom ?? account.allowFrom);
-      if (senders.length > 0 && !senders.includes("*") && !senders.includes(message.senderId))
+      // Discord: a guild's `users` and `roles` are one allowlist; either admits.
+      const byRole = rule?.roles?.some((role) => message.senderRoles?.includes(role)) === true;
+      const restricted = senders.length > 0 || (rule?.roles?.length ?? 0) > 0;
+      if (restricted && !byRole && !senders.includes("*") && !senders.includes(message.senderId))
         return "sender not allowed in this group";
       const requireMention = rule?.requireMention ?? account.groups?.["*"]?.requireMention ?? true;
       if (requireMention && !message.mentioned) return "not mentioned";

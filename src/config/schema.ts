@@ -142,6 +142,7 @@ const discordAccount = {
         requireMention: v.optional(v.boolean()),
         enabled: v.optional(v.boolean()),
         users: v.optional(senderIds),
+        roles: v.optional(v.array(v.string())),
         channels: v.optional(v.union([v.array(v.string()), v.record(v.string(), v.looseObject({}))])),
       }),
     ),

@@ -340,6 +340,7 @@ class DiscordAdapter implements ChannelAdapter {
       mentioned,
       deliveryId: d.id,
       fromBot: d.author.bot === true,
+      ...(d.member?.roles ? { senderRoles: d.member.roles } : {}),
     };
     this.#host.inbound(message);
   }
