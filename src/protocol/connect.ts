@@ -39,6 +39,16 @@ export const connectParamsSchema = v.looseObject({
       bootstrapToken: v.optional(secret),
     }),
   ),
+  /** A device's identity and its signature over the challenge (the Control UI, paired apps). */
+  device: v.optional(
+    v.looseObject({
+      id: text(128),
+      publicKey: text(128),
+      signature: text(256),
+      signedAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
+      nonce: v.optional(text(128)),
+    }),
+  ),
   locale: v.optional(text(64)),
   userAgent: v.optional(text(512)),
 });

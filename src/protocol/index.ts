@@ -4,3 +4,4 @@ export * from "./errors.js";
 export * from "./frames.js";
 export * from "./methods.js";
 export * from "./version.js";
+export * from "./device.js";
