@@ -59,6 +59,10 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     summary: "Send a message through a channel: message send --channel telegram --target <chat> -m <text>",
   },
   {
+    name: "devices",
+    summary: "Paired devices (Control UI, apps): list, approve, reject, revoke",
+  },
+  {
     name: "config",
     summary: "Read and change the configuration: get, set, unset, validate, file",
   },

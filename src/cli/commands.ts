@@ -12,6 +12,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<CommandModul
   channels: () => import("./commands/channels.js"),
   pairing: () => import("./commands/pairing.js"),
   message: () => import("./commands/message.js"),
+  devices: () => import("./commands/devices.js"),
   config: () => import("./commands/config.js"),
   logs: () => import("./commands/logs.js"),
   doctor: () => import("./commands/doctor.js"),

@@ -34,6 +34,8 @@ import {
   type ProtocolVersion,
 } from "../protocol/version.js";
 import { checkSharedSecret, expectedSource } from "./auth.js";
+import { admitDevice, deviceRequired, deviceTokenValid, type DeviceContext } from "./device-admission.js";
+import { verifyDeviceProof } from "./device-identity.js";
 import { serveRequestOf, verifyServeIdentity, type ServeRequest } from "./tailscale.js";
 import type { EventOptions, PresenceEntry, RegisteredClient } from "./clients.js";
 import { buildHello } from "./hello.js";
@@ -48,6 +50,8 @@ export interface ConnectionInfo {
   readonly role: Role;
   readonly scopes: readonly string[];
   readonly authMethod: string;
+  /** Set when this handshake issued a device token (sent once, in hello-ok). */
+  readonly issuedDeviceToken?: string | undefined;
 }
 
 export class GatewayConnection implements RegisteredClient, ConnectionInfo {
@@ -63,6 +67,11 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   /** The identity a Tailscale Serve request claims (checked with whois before it counts). */
   readonly #serveClaim: ServeRequest | undefined;
   #verifying = false;
+  /** The challenge this connection was given: a device signature must be over it. */
+  readonly #nonce = randomUUID();
+  #directLocal = false;
+  /** A device token issued during this handshake, handed over once in hello-ok. */
+  issuedDeviceToken: string | undefined;
   #state: "handshake" | "open" | "closed" = "handshake";
   #wasAuthenticated = false;
   #closeNotified = false;
@@ -95,6 +104,8 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     this.remoteAddress = normalizeAddress(request.socket.remoteAddress ?? "unknown");
     this.isLoopback = isLoopbackAddress(this.remoteAddress);
     this.#serveClaim = serveRequestOf(request, this.isLoopback);
+    const headers = request.headers;
+    this.#directLocal = this.isLoopback && !headers["x-forwarded-for"] && !headers.forwarded && !headers["x-real-ip"];
   }
 
   get authenticated(): boolean {
@@ -138,7 +149,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       this.#runtime.log.debug("socket error", { conn: this.id, error: error.message });
       this.#closed();
     });
-    this.sendEvent("connect.challenge", { nonce: randomUUID(), ts: Date.now() });
+    this.sendEvent("connect.challenge", { nonce: this.#nonce, ts: Date.now() });
   }
 
   presence(): PresenceEntry | undefined {
@@ -417,10 +428,61 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       );
       return;
     }
+    // A device's identity: checked before the secret, and a failure counts like a wrong secret.
+    const proof = params.device
+      ? verifyDeviceProof(params.device, {
+          nonce: this.#nonce,
+          clientId: params.client?.id ?? "",
+          clientMode: params.client?.mode ?? "",
+          role,
+          scopes: params.scopes ?? [],
+          token: params.auth?.token ?? params.auth?.deviceToken ?? params.auth?.bootstrapToken ?? "",
+          now: Date.now(),
+        })
+      : undefined;
+    if (proof && !proof.ok) {
+      this.#refuseAuth(frame.id, params, { reason: proof.reason, detailCode: proof.code, message: proof.message });
+      return;
+    }
+    const deviceCtx: DeviceContext = {
+      store: this.#runtime.devices,
+      device: proof,
+      clientId: params.client?.id ?? params.clientName ?? "",
+      clientMode: params.client?.mode ?? "",
+      platform: params.client?.platform,
+      role,
+      scopes: params.scopes ?? [...CLI_DEFAULT_SCOPES],
+      remoteIp: this.remoteAddress,
+      directLocal: this.#directLocal,
+      authMode: this.#runtime.auth.mode,
+    };
+    const identityRequired = deviceRequired(deviceCtx);
+    if (identityRequired) {
+      const message = "control ui requires device identity (a browser key pair that signs the connect challenge)";
+      fail(
+        { code: ErrorCodes.INVALID_REQUEST, message, details: { code: identityRequired } },
+        CloseCodes.POLICY_VIOLATION,
+        message,
+      );
+      return;
+    }
     const outcome = checkSharedSecret(this.#runtime.auth, {
       token: params.auth?.token,
       password: params.auth?.password,
     });
+    // No shared secret, but a paired device's token: that is the device's credential.
+    if (!outcome.ok && params.auth?.deviceToken && outcome.reason.endsWith("_missing") && proof) {
+      const valid = this.#withDeviceStore(frame.id, () => deviceTokenValid(deviceCtx, params.auth!.deviceToken!));
+      if (valid === undefined) return;
+      if (valid) this.#admit(frame.id, params, protocol, role, "device-token", deviceCtx);
+      else
+        this.#refuseAuth(frame.id, params, {
+          reason: "device_token_mismatch",
+          detailCode: ConnectErrorDetailCodes.AUTH_DEVICE_TOKEN_MISMATCH,
+          message: "unauthorized: device token mismatch (re-pair the device)",
+        });
+      return;
+    }
     // No credential at all, but the request came through Tailscale Serve: the tailnet identity may do.
     if (
       !outcome.ok &&
@@ -449,7 +511,62 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       this.#refuseAuth(frame.id, params, outcome);
       return;
     }
-    this.#accept(frame.id, params, protocol, role, outcome.method);
+    this.#admit(frame.id, params, protocol, role, outcome.method, deviceCtx);
+  }
+
+  /** Gateway auth passed: a device is paired, or waits for approval (not an auth failure). */
+  #admit(
+    id: FrameId,
+    params: ConnectParams,
+    protocol: ProtocolVersion,
+    role: Role,
+    method: string,
+    deviceCtx: DeviceContext,
+  ): void {
+    const admission = this.#withDeviceStore(id, () => admitDevice(deviceCtx));
+    if (!admission) return;
+    if (admission.kind === "admit") {
+      this.issuedDeviceToken = admission.deviceToken;
+      this.#accept(id, params, protocol, role, method);
+      return;
+    }
+    const message = "pairing required: approve this device on the gateway host (openclaw devices approve <requestId>)";
+    this.#respond(id, {
+      ok: false,
+      error: {
+        code: ErrorCodes.NOT_PAIRED,
+        message,
+        details: {
+          code: ConnectErrorDetailCodes.PAIRING_REQUIRED,
+          reason: "not-paired",
+          ...(admission.requestId ? { requestId: admission.requestId } : {}),
+          recommendedNextStep: "wait_then_retry",
+        },
+        retryable: true,
+      },
+    });
+    if (admission.requestId)
+      this.#runtime.clients.broadcast("device.pair.requested", {
+        requestId: admission.requestId,
+        deviceId: admission.deviceId,
+        clientId: deviceCtx.clientId,
+        remoteIp: deviceCtx.remoteIp,
+        ts: Date.now(),
+      });
+    this.close(CloseCodes.POLICY_VIOLATION, "pairing required");
+  }
+
+  /** Runs `use` on the device files; when they cannot be read, the client is told so and disconnected. */
+  #withDeviceStore<T>(id: FrameId, use: () => T): T | undefined {
+    try {
+      return use();
+    } catch (error) {
+      const message = `device pairing is unavailable: ${(error as Error).message}`;
+      this.#runtime.log.error(message);
+      this.#respond(id, { ok: false, error: { code: ErrorCodes.UNAVAILABLE, message, retryable: true } });
+      this.close(CloseCodes.POLICY_VIOLATION, "device pairing unavailable");
+      return undefined;
+    }
   }
 
   #refuseAuth(

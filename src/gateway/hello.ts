@@ -30,7 +30,14 @@ export function buildHello(runtime: GatewayRuntime, connection: ConnectionInfo):
     features: { methods: [...METHOD_NAMES], events: [...GATEWAY_EVENTS] },
     snapshot,
     ...(connection.protocol >= 4
-      ? { auth: { method: connection.authMethod, role: connection.role, scopes: [...connection.scopes] } }
+      ? {
+          auth: {
+            method: connection.authMethod,
+            role: connection.role,
+            scopes: [...connection.scopes],
+            ...(connection.issuedDeviceToken ? { deviceToken: connection.issuedDeviceToken } : {}),
+          },
+        }
       : {}),
     policy: {
       maxPayload: runtime.limits.maxPayload,

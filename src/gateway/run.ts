@@ -23,6 +23,7 @@ import { createLogger, isLogLevel, type Logger, type LogLevel } from "../logging
 import { AgentRuns } from "./agent-runs.js";
 import type { ChannelManager } from "../channels/manager.js";
 import { createChannelManager } from "./channels.js";
+import { DeviceStore } from "./devices.js";
 
 const CHANNEL_START_DELAY_MS = 100;
 import { ClientRegistry } from "./clients.js";
@@ -234,6 +235,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
       lockoutMs: snapshot.config.gateway?.auth?.rateLimit?.lockoutMs ?? DEFAULT_RATE_LIMIT.lockoutMs,
     }),
     clients: new ClientRegistry({ version: options.version }),
+    devices: new DeviceStore(paths.stateDir),
     tailscale: options.tailscale ?? systemTailscale(env),
     // Set right below: the runs and the channels need the runtime they belong to.
     agents: undefined as unknown as AgentRuns,

@@ -42,6 +42,8 @@ export interface GatewayRuntime {
   reload: ReloadStatus;
   /** Agent runs. */
   agents: import("./agent-runs.js").AgentRuns;
+  /** Paired devices and pairing requests (the Control UI, apps). */
+  readonly devices: import("./devices.js").DeviceStore;
   /** Chat channels (started after the gateway is ready). */
   channels: import("../channels/manager.js").ChannelManager;
   /** Asks for an in-process restart (re-read config, rebind) after the current request is answered. */

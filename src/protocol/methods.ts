@@ -51,6 +51,12 @@ export const METHOD_SCOPES: Readonly<Record<string, OperatorScope | null>> = {
   "channels.stop": "operator.admin",
   "channels.logout": "operator.admin",
   send: "operator.write",
+  "device.pair.list": "operator.pairing",
+  "device.pair.approve": "operator.pairing",
+  "device.pair.reject": "operator.pairing",
+  "device.pair.remove": "operator.pairing",
+  "device.token.rotate": "operator.pairing",
+  "device.token.revoke": "operator.pairing",
 };
 
 /** The scope a method needs; unclassified methods default to admin, as upstream does. */
@@ -76,5 +82,7 @@ export const GATEWAY_EVENTS = [
   "config.changed",
   "agent",
   "chat",
+  "device.pair.requested",
+  "device.pair.resolved",
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];

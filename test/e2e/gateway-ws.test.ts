@@ -41,6 +41,12 @@ const METHODS = [
   "channels.stop",
   "channels.logout",
   "send",
+  "device.pair.list",
+  "device.pair.approve",
+  "device.pair.reject",
+  "device.pair.remove",
+  "device.token.rotate",
+  "device.token.revoke",
 ];
 
 /** Connects raw and returns the socket after the challenge arrived. */
@@ -89,6 +95,8 @@ test("the server speaks first with connect.challenge, then answers connect with 
     "config.changed",
     "agent",
     "chat",
+    "device.pair.requested",
+    "device.pair.resolved",
   ]);
   assert.deepEqual(hello.policy, { maxPayload: 26214400, maxBufferedBytes: 52428800, tickIntervalMs: 300 });
   assert.deepEqual(hello.auth, { method: "token", role: "operator", scopes: ["operator.admin"] });

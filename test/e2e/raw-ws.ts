@@ -24,7 +24,10 @@ export class RawWs {
   }
 
   /** Upgrades; resolves with the socket, or rejects with the HTTP status line when refused. */
-  static open(port: number, options: { origin?: string; host?: string } = {}): Promise<RawWs> {
+  static open(
+    port: number,
+    options: { origin?: string; host?: string; headers?: Record<string, string> } = {},
+  ): Promise<RawWs> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, "127.0.0.1");
       const ws = new RawWs(socket);
@@ -42,6 +45,7 @@ export class RawWs {
             `Sec-WebSocket-Key: ${key}`,
             "Sec-WebSocket-Version: 13",
             ...(options.origin ? [`Origin: ${options.origin}`] : []),
+            ...Object.entries(options.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
             "",
             "",
           ].join("\r\n"),

@@ -27,6 +27,7 @@ const config = lazy(() => import("./config.js"));
 const logs = lazy(() => import("./logs.js"));
 const agent = lazy(() => import("./agent.js"));
 const channels = lazy(() => import("./channels.js"));
+const devices = lazy(() => import("./devices.js"));
 
 /** Every implemented method and its family; `hello-ok.features.methods` is exactly this list. */
 const METHODS: Readonly<Record<string, Family>> = {
@@ -54,6 +55,12 @@ const METHODS: Readonly<Record<string, Family>> = {
   "channels.stop": channels,
   "channels.logout": channels,
   send: channels,
+  "device.pair.list": devices,
+  "device.pair.approve": devices,
+  "device.pair.reject": devices,
+  "device.pair.remove": devices,
+  "device.token.rotate": devices,
+  "device.token.revoke": devices,
 };
 
 export const METHOD_NAMES: readonly string[] = Object.keys(METHODS);
