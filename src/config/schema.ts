@@ -196,6 +196,10 @@ export const configSchema = v.partial(
       controlUi: section({
         enabled: v.boolean(),
         basePath: v.pipe(v.string(), v.regex(/^\/[\w./-]*$/, "Expected a path starting with /")),
+        root: v.pipe(
+          v.string(),
+          v.check((p) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p), "Expected an absolute path to a built UI"),
+        ),
         allowedOrigins: v.array(origin),
       }),
       tailscale: section({

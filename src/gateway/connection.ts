@@ -538,7 +538,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
         message,
         details: {
           code: ConnectErrorDetailCodes.PAIRING_REQUIRED,
-          reason: "not-paired",
+          reason: admission.reason,
           ...(admission.requestId ? { requestId: admission.requestId } : {}),
           recommendedNextStep: "wait_then_retry",
         },
@@ -549,6 +549,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       this.#runtime.clients.broadcast("device.pair.requested", {
         requestId: admission.requestId,
         deviceId: admission.deviceId,
+        reason: admission.reason,
         clientId: deviceCtx.clientId,
         remoteIp: deviceCtx.remoteIp,
         ts: Date.now(),

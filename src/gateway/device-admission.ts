@@ -6,7 +6,7 @@
  */
 import { ConnectErrorDetailCodes } from "../protocol/errors.js";
 import type { DeviceCheck } from "./device-identity.js";
-import type { DeviceStore } from "./devices.js";
+import type { DeviceStore, PairingReason } from "./devices.js";
 
 export const CONTROL_UI_CLIENT_ID = "openclaw-control-ui";
 
@@ -27,7 +27,7 @@ export interface DeviceContext {
 
 export type Admission =
   | { kind: "admit"; deviceToken?: string | undefined }
-  | { kind: "pairing-required"; requestId: string | undefined; deviceId: string };
+  | { kind: "pairing-required"; reason: PairingReason; requestId: string | undefined; deviceId: string };
 
 /** Before any secret is checked: refusals that are not authentication failures. */
 export function deviceRequired(ctx: Pick<DeviceContext, "device" | "clientId" | "authMode">): string | undefined {
@@ -56,11 +56,24 @@ export function admitDevice(ctx: DeviceContext): Admission {
     remoteIp: ctx.remoteIp,
   };
   const paired = ctx.store.find(device.deviceId);
-  if (paired) {
-    // A paired device that lost its token (or asks for a new role) gets one now.
+  const reason = !paired
+    ? "not-paired"
+    : paired.role !== ctx.role
+      ? "role-upgrade"
+      : ctx.scopes.some((s) => !paired.scopes.includes(s))
+        ? "scope-upgrade"
+        : undefined;
+  if (paired && !reason) {
+    // A paired device whose token was revoked (it came with the gateway secret) gets a new one now.
     if (paired.tokens[ctx.role]) return { kind: "admit" };
     return { kind: "admit", deviceToken: ctx.store.rotate(device.deviceId, ctx.role) };
   }
+  // A local process is trusted with new devices and upgrades alike (upstream's autoApproveLocal).
   if (ctx.directLocal) return { kind: "admit", deviceToken: ctx.store.pair(info).token };
-  return { kind: "pairing-required", requestId: ctx.store.request(info)?.requestId, deviceId: device.deviceId };
+  return {
+    kind: "pairing-required",
+    reason: reason ?? "not-paired",
+    requestId: ctx.store.request(info, reason)?.requestId,
+    deviceId: device.deviceId,
+  };
 }

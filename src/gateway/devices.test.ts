@@ -68,3 +68,24 @@ test("a damaged file is named, not silently replaced", () => {
     assert.throws(() => store.paired(), /paired\.json is not readable .*fix or remove it/);
   });
 });
+
+test("an upgrade request replaces a narrower one, and approving it adds to the approved scopes", () => {
+  withStore((store) => {
+    store.pair({ ...info(1), scopes: ["operator.read", "operator.pairing"] });
+    const first = store.request({ ...info(1), scopes: ["operator.read", "operator.write"] }, "scope-upgrade")!;
+    assert.equal(first.reason, "scope-upgrade");
+    const same = store.request({ ...info(1), scopes: ["operator.write"] }, "scope-upgrade")!;
+    assert.equal(same.requestId, first.requestId, "a subset reuses the waiting request");
+    const wider = store.request({ ...info(1), scopes: ["operator.admin"] }, "scope-upgrade")!;
+    assert.notEqual(wider.requestId, first.requestId, "asking for more replaces it, keeping what it asked before");
+    assert.equal(store.pending().length, 1);
+    const approved = store.approve(wider.requestId)!;
+    assert.deepEqual(approved.scopes.toSorted(), [
+      "operator.admin",
+      "operator.pairing",
+      "operator.read",
+      "operator.write",
+    ]);
+    assert.deepEqual(approved.tokens, {}, "the old token does not carry the wider grant");
+  });
+});

@@ -23,10 +23,13 @@ export interface DeviceInfo {
   readonly remoteIp?: string | undefined;
 }
 
+export type PairingReason = "not-paired" | "scope-upgrade" | "role-upgrade";
+
 export interface PendingDevice extends DeviceInfo {
   readonly requestId: string;
   readonly createdAtMs: number;
-  readonly reason: "not-paired";
+  /** Upstream's reasons: a new device, or a paired one asking for more than it was approved for. */
+  readonly reason: PairingReason;
 }
 
 export interface PairedDevice extends DeviceInfo {
@@ -76,13 +79,17 @@ export class DeviceStore {
   }
 
   /** A pairing request for this device: the existing one, or a new one (at most `MAX_PENDING` wait). */
-  request(info: DeviceInfo): PendingDevice | undefined {
+  request(info: DeviceInfo, reason: PairingReason = "not-paired"): PendingDevice | undefined {
     const pending = this.pending();
     const existing = pending.find((r) => r.deviceId === info.deviceId);
-    if (existing) return existing;
-    if (pending.length >= MAX_PENDING) return undefined;
-    const request: PendingDevice = { ...info, requestId: randomUUID(), createdAtMs: this.#now(), reason: "not-paired" };
-    this.#writePending([...pending, request]);
+    if (existing && existing.role === info.role && info.scopes.every((s) => existing.scopes.includes(s)))
+      return existing;
+    const others = pending.filter((r) => r !== existing);
+    if (others.length >= MAX_PENDING) return undefined;
+    // A device asking for more while it waits: one request for all of it, so one approval covers it.
+    const scopes = existing?.role === info.role ? [...new Set([...existing.scopes, ...info.scopes])] : [...info.scopes];
+    const request: PendingDevice = { ...info, scopes, requestId: randomUUID(), createdAtMs: this.#now(), reason };
+    this.#writePending([...others, request]);
     return request;
   }
 
@@ -110,7 +117,8 @@ export class DeviceStore {
     const { [info.role]: _old, ...others } = previous?.tokens ?? {};
     const device: PairedDevice = {
       ...info,
-      scopes: [...info.scopes],
+      // Approving an upgrade adds to what was approved before; it never narrows it.
+      scopes: [...new Set([...(previous?.role === info.role ? previous.scopes : []), ...info.scopes])],
       createdAtMs: previous?.createdAtMs ?? now,
       approvedAtMs: now,
       tokens: token ? { ...others, [info.role]: token } : others,

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isLoopbackAddress } from "../config/bind.js";
 import { bearerOf, checkSharedSecret } from "./auth.js";
+import { controlUiSettings, serveControlUi } from "./control-ui.js";
 import { normalizeAddress } from "./connection.js";
 import { healthSummary } from "./health-summary.js";
 import type { GatewayRuntime } from "./runtime.js";
@@ -164,7 +165,12 @@ export function createRequestHandler(runtime: GatewayRuntime): (req: IncomingMes
       }
       return json(res, 200, healthSummary(runtime), {}, head);
     }
-    if (path === "/" || path === "/index.html") {
+    const ui = controlUiSettings(runtime.snapshot.config.gateway?.controlUi ?? {});
+    const reply = (status: number, body: string, headers: Record<string, string> = {}) =>
+      send(res, status, body, "text/plain; charset=utf-8", headers, head);
+    if (serveControlUi(ui, req, res, path, reply)) return;
+    // No UI build to serve (or none at this path): the landing page says what the gateway is.
+    if (ui.enabled && (path === "/" || path === "/index.html")) {
       if (!readOnly)
         return json(res, 405, { error: { message: "Method Not Allowed", type: "invalid_request_error" } }, allow);
       return send(res, 200, landingPage(runtime), "text/html; charset=utf-8", {}, head);

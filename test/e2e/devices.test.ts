@@ -27,6 +27,7 @@ async function connectAsUi(
   device: ReturnType<typeof makeDevice> | undefined,
   auth: { token?: string; deviceToken?: string },
   headers: Record<string, string> = {},
+  scopes: readonly string[] = SCOPES,
 ) {
   const ws = await RawWs.open(gw.port, { headers });
   await ws.waitFor(() => ws.messages().length > 0);
@@ -45,7 +46,7 @@ async function connectAsUi(
           clientId: client.id,
           clientMode: client.mode,
           role: "operator",
-          scopes: SCOPES,
+          scopes: [...scopes],
           signedAt: challenge.ts,
           token: auth.token ?? auth.deviceToken ?? "",
           nonce: challenge.nonce,
@@ -63,7 +64,7 @@ async function connectAsUi(
       maxProtocol: 4,
       client,
       role: "operator",
-      scopes: SCOPES,
+      scopes,
       auth,
       ...(proof ? { device: proof } : {}),
     },
@@ -72,7 +73,7 @@ async function connectAsUi(
   const res = ws.messages().find((m) => m.id === "c") as {
     ok: boolean;
     payload?: { auth?: { deviceToken?: string; method?: string } };
-    error?: { code: string; details?: { code?: string; requestId?: string } };
+    error?: { code: string; details?: { code?: string; requestId?: string; reason?: string } };
   };
   ws.destroy();
   return res;
@@ -124,7 +125,23 @@ test("devices: local pairing with a token, approval for a proxied browser, ident
     assert.equal(approve.code, 0, approve.stderr);
     const admitted = await connectAsUi(gw, phone, { token }, proxied);
     assert.equal(admitted.ok, true, JSON.stringify(admitted.error));
-    assert.ok(admitted.payload?.auth?.deviceToken, "its token, at its first connect after approval");
+    const phoneToken = admitted.payload?.auth?.deviceToken;
+    assert.ok(phoneToken, "its token, at its first connect after approval");
+
+    // Its token opens the gateway for what was approved; asking for more is an upgrade to approve.
+    const wider = [...SCOPES, "operator.approvals"];
+    const upgrade = await connectAsUi(gw, phone, { deviceToken: phoneToken }, proxied, wider);
+    assert.equal(upgrade.error?.details?.code, "PAIRING_REQUIRED");
+    assert.equal(upgrade.error?.details?.reason, "scope-upgrade");
+    const narrower = await connectAsUi(gw, phone, { deviceToken: phoneToken }, proxied, ["operator.read"]);
+    assert.equal(narrower.ok, true, "fewer scopes than approved need nothing");
+    const env = { OPENCLAW_GATEWAY_PORT: String(gw.port) };
+    const upgradeList = await gw.home.run(["devices", "list"], { env });
+    assert.match(upgradeList.stdout, /scope-upgrade: operator .*operator\.approvals/);
+    assert.equal((await gw.home.run(["devices", "approve", upgrade.error!.details!.requestId!], { env })).code, 0);
+    const upgraded = await connectAsUi(gw, phone, { token }, proxied, wider);
+    assert.equal(upgraded.ok, true, JSON.stringify(upgraded.error));
+    assert.ok(upgraded.payload?.auth?.deviceToken, "a new token for the wider grant");
 
     // A bad signature is refused and counted; a revoked token no longer opens the gateway.
     const forged = await connectAsUi(gw, { ...phone, privateKey: makeDevice().privateKey }, { token }, proxied);

@@ -28,7 +28,7 @@ export function renderDevices(listing: Listing): string[] {
   const lines = [`Pending (${listing.pending.length})`];
   for (const r of listing.pending)
     lines.push(
-      `  ${String(r.requestId)}  ${String(r.clientId)} from ${String(r.remoteIp ?? "?")}  device ${String(r.deviceId).slice(0, 12)}…  ${new Date(Number(r.createdAtMs)).toISOString()}`,
+      `  ${String(r.requestId)}  ${String(r.clientId)} from ${String(r.remoteIp ?? "?")}  device ${String(r.deviceId).slice(0, 12)}…  ${new Date(Number(r.createdAtMs)).toISOString()}${r.reason && r.reason !== "not-paired" ? `  ${String(r.reason)}: ${String(r.role)} ${((r.scopes as string[] | undefined) ?? []).join(",")}` : ""}`,
     );
   lines.push(`Paired (${listing.paired.length})`);
   for (const d of listing.paired)
