@@ -5,7 +5,7 @@
  * @module
  */
 import { hostname } from "node:os";
-import type { GatewayEvent } from "../protocol/methods.js";
+import { hasScope, type GatewayEvent, type OperatorScope } from "../protocol/methods.js";
 
 export interface PresenceEntry {
   host?: string;
@@ -31,6 +31,8 @@ export const PRESENCE_COALESCE_MS = 250;
 
 export interface EventOptions {
   dropIfSlow?: boolean;
+  /** Only clients granted this scope receive the event (pairing requests name devices and addresses). */
+  scope?: OperatorScope;
   stateVersion?: { presence: number; health: number };
 }
 
@@ -38,6 +40,7 @@ export interface EventOptions {
 export interface RegisteredClient {
   readonly id: string;
   readonly authenticated: boolean;
+  readonly scopes: readonly string[];
   presence(): PresenceEntry | undefined;
   /** Sends a complete event frame, already encoded (the same buffer goes to every client). */
   sendEncodedEvent(frame: Buffer, dropIfSlow: boolean): void;
@@ -122,7 +125,8 @@ export class ClientRegistry {
       `{"type":"event","event":${JSON.stringify(event)},"payload":${JSON.stringify(payload)},"seq":${++this.#seq}${version}}`,
     );
     for (const client of this.#clients.values())
-      if (client.authenticated) client.sendEncodedEvent(frame, options.dropIfSlow === true);
+      if (client.authenticated && (!options.scope || hasScope(client.scopes, options.scope)))
+        client.sendEncodedEvent(frame, options.dropIfSlow === true);
   }
 
   stop(): void {

@@ -546,14 +546,18 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       },
     });
     if (admission.requestId)
-      this.#runtime.clients.broadcast("device.pair.requested", {
-        requestId: admission.requestId,
-        deviceId: admission.deviceId,
-        reason: admission.reason,
-        clientId: deviceCtx.clientId,
-        remoteIp: deviceCtx.remoteIp,
-        ts: Date.now(),
-      });
+      this.#runtime.clients.broadcast(
+        "device.pair.requested",
+        {
+          requestId: admission.requestId,
+          deviceId: admission.deviceId,
+          reason: admission.reason,
+          clientId: deviceCtx.clientId,
+          remoteIp: deviceCtx.remoteIp,
+          ts: Date.now(),
+        },
+        { scope: "operator.pairing" },
+      );
     this.close(CloseCodes.POLICY_VIOLATION, "pairing required");
   }
 

@@ -102,12 +102,24 @@ test("devices: local pairing with a token, approval for a proxied browser, ident
     // Behind a proxy (a phone over the LAN): pairing required, approved from the CLI, then it connects.
     const phone = makeDevice();
     const proxied = { "X-Forwarded-For": "192.0.2.40" };
+    // The request is announced to operators who may approve it, and only to them.
+    const approver = await gw.client({ scopes: ["operator.pairing"] });
+    const reader = await gw.client({ scopes: ["operator.read"] });
+    const seen = { approver: [] as string[], reader: [] as string[] };
+    approver.onEvent((e) => seen.approver.push(e.event));
+    reader.onEvent((e) => seen.reader.push(e.event));
     const waiting = await connectAsUi(gw, phone, { token }, proxied);
     assert.equal(waiting.ok, false);
     assert.equal(waiting.error?.code, "NOT_PAIRED");
     assert.equal(waiting.error?.details?.code, "PAIRING_REQUIRED");
     const requestId = waiting.error?.details?.requestId;
     assert.ok(requestId);
+    for (let i = 0; i < 100 && !seen.approver.includes("device.pair.requested"); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.ok(seen.approver.includes("device.pair.requested"), "an approver hears of it");
+    assert.equal(seen.reader.includes("device.pair.requested"), false, "a read-only client does not");
+    await approver.close();
+    await reader.close();
     const listed = JSON.parse(
       (await gw.home.run(["devices", "list", "--json"], { env: { OPENCLAW_GATEWAY_PORT: String(gw.port) } })).stdout,
     ) as {
