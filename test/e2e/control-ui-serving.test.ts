@@ -122,6 +122,17 @@ test("Control UI under a base path, and switched off", async () => {
     assert.match(index.body.toString(), /src="\/admin\/assets\/app-abc123\.js"/);
     assert.equal((await raw(gw.port, "/admin/assets/app-abc123.js")).status, 200);
     assert.doesNotMatch((await raw(gw.port, "/")).body.toString(), /openclaw-app/, "outside the base path: not the UI");
+    // `openclaw dashboard` links to the base path, the token in the fragment.
+    const dash = await gw.home.run(["dashboard", "--json"], { env: { OPENCLAW_GATEWAY_PORT: String(gw.port) } });
+    assert.equal(dash.code, 0, dash.stderr);
+    assert.deepEqual(JSON.parse(dash.stdout), {
+      url: `http://127.0.0.1:${gw.port}/admin/#token=${gw.token()}`,
+      httpUrl: `http://127.0.0.1:${gw.port}/admin/`,
+      wsUrl: `ws://127.0.0.1:${gw.port}/admin`,
+      port: gw.port,
+      tokenIncluded: true,
+    });
+    assert.equal((await raw(gw.port, new URL(JSON.parse(dash.stdout).httpUrl as string).pathname)).status, 200);
   } finally {
     await gw.stop();
     gw.home.cleanup();

@@ -5,16 +5,31 @@ import { readConfigSnapshot } from "../../config/load.js";
 import { ConfigError } from "../../config/issues.js";
 import type { CliContext } from "../command.js";
 import { EXIT } from "../errors.js";
+import { controlUiSettings } from "../../gateway/control-ui.js";
 import { resolveTarget } from "../gateway-rpc.js";
 
-/** http(s) URL of the gateway with `#token=` (a fragment never reaches a server or its logs). */
-export function dashboardUrl(wsUrl: string, token: string | undefined): string {
+/**
+ * The UI's http(s) address (under `basePath`, normalised as the gateway does) and the same with
+ * `#token=` (a fragment never reaches a server or its logs). Pure.
+ */
+export function dashboardUrls(
+  wsUrl: string,
+  token: string | undefined,
+  basePath = "",
+): { httpUrl: string; url: string; wsUrl: string } {
+  const base = controlUiSettings({ basePath }).basePath;
+  const ws = new URL(wsUrl);
+  ws.pathname = base || "/";
+  ws.search = "";
   const url = new URL(wsUrl);
   url.protocol = url.protocol === "wss:" ? "https:" : "http:";
-  url.pathname = "/";
+  url.pathname = `${base}/`;
   url.search = "";
+  url.hash = "";
+  const httpUrl = url.toString();
   url.hash = token ? `token=${encodeURIComponent(token)}` : "";
-  return url.toString();
+  // As upstream prints it: no trailing slash at the root.
+  return { httpUrl, url: url.toString(), wsUrl: ws.toString().replace(/\/$/, "") };
 }
 
 function opener(env: Record<string, string | undefined>): string | undefined {
@@ -29,11 +44,20 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     .description("Print (and open) the gateway's web address with the token in the URL fragment")
     .option("--no-open", "only print the URL")
     .option("--url <url>", "gateway URL (default: the configured gateway)")
-    .action(async (opts: { open: boolean; url?: string }) => {
+    .option("--json", "print {url, httpUrl, wsUrl, port, tokenIncluded} and open nothing")
+    .action(async (opts: { open: boolean; url?: string; json?: boolean }) => {
       const snapshot = readConfigSnapshot(ctx.paths.configPath, ctx.env);
       if (!snapshot.valid) throw new ConfigError(snapshot.path, snapshot.issues);
       const target = await resolveTarget(ctx, opts.url ? { url: opts.url } : {});
-      const url = dashboardUrl(target.url, target.token);
+      // The configured base path is this gateway's; a gateway named by --url keeps its own at the root.
+      const basePath = opts.url ? "" : (snapshot.config.gateway?.controlUi?.basePath ?? "");
+      const { url, httpUrl, wsUrl } = dashboardUrls(target.url, target.token, basePath);
+      if (opts.json) {
+        const port = Number(new URL(target.url).port) || (target.url.startsWith("wss:") ? 443 : 80);
+        ctx.printJson({ url, httpUrl, wsUrl, port, tokenIncluded: target.token !== undefined });
+        done(EXIT.ok);
+        return;
+      }
       ctx.print(url);
       if (!target.token)
         ctx.warn(
