@@ -545,7 +545,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
         retryable: true,
       },
     });
-    if (admission.requestId)
+    if (admission.created && admission.requestId)
       this.#runtime.clients.broadcast(
         "device.pair.requested",
         {

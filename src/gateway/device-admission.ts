@@ -27,7 +27,13 @@ export interface DeviceContext {
 
 export type Admission =
   | { kind: "admit"; deviceToken?: string | undefined }
-  | { kind: "pairing-required"; reason: PairingReason; requestId: string | undefined; deviceId: string };
+  | {
+      kind: "pairing-required";
+      reason: PairingReason;
+      requestId: string | undefined;
+      created: boolean;
+      deviceId: string;
+    };
 
 /** Before any secret is checked: refusals that are not authentication failures. */
 export function deviceRequired(ctx: Pick<DeviceContext, "device" | "clientId" | "authMode">): string | undefined {
@@ -70,10 +76,14 @@ export function admitDevice(ctx: DeviceContext): Admission {
   }
   // A local process is trusted with new devices and upgrades alike (upstream's autoApproveLocal).
   if (ctx.directLocal) return { kind: "admit", deviceToken: ctx.store.pair(info).token };
+  const waiting = new Set(ctx.store.pending().map((r) => r.requestId));
+  const requestId = ctx.store.request(info, reason)?.requestId;
   return {
     kind: "pairing-required",
     reason: reason ?? "not-paired",
-    requestId: ctx.store.request(info, reason)?.requestId,
+    requestId,
+    // A page retries every few seconds while it waits; operators hear of each request once.
+    created: requestId !== undefined && !waiting.has(requestId),
     deviceId: device.deviceId,
   };
 }

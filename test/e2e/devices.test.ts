@@ -117,6 +117,10 @@ test("devices: local pairing with a token, approval for a proxied browser, ident
     for (let i = 0; i < 100 && !seen.approver.includes("device.pair.requested"); i++)
       await new Promise((r) => setTimeout(r, 20));
     assert.ok(seen.approver.includes("device.pair.requested"), "an approver hears of it");
+    const retry = await connectAsUi(gw, phone, { token }, proxied);
+    assert.equal(retry.error?.details?.requestId, requestId, "a retry waits on the same request");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(seen.approver.filter((e) => e === "device.pair.requested").length, 1, "announced once");
     assert.equal(seen.reader.includes("device.pair.requested"), false, "a read-only client does not");
     await approver.close();
     await reader.close();

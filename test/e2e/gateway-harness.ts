@@ -41,6 +41,8 @@ export interface StartOptions {
   port?: number;
   /** Wait for readiness (default) or return right after spawning. */
   waitReady?: boolean;
+  /** Node flags before the script (the service definitions' flags, for memory measurements). */
+  nodeFlags?: readonly string[];
 }
 
 export async function startGateway(options: StartOptions = {}): Promise<RunningGateway> {
@@ -52,10 +54,14 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     writeFileSync(configPath, JSON.stringify(options.config, null, 2), { mode: 0o600 });
   }
-  const proc = spawn(process.execPath, [BIN, "gateway", "--port", String(port), ...(options.args ?? [])], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home.dir, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), BIN, "gateway", "--port", String(port), ...(options.args ?? [])],
+    {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home.dir, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   proc.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (output += d.toString()));

@@ -27,12 +27,16 @@ export const handlers: Record<string, MethodHandler> = {
     const approved = runtime.devices.approve(p.requestId);
     if (!approved)
       throw invalidRequest(`no pending pairing request ${p.requestId} (it may have expired after an hour)`);
-    runtime.clients.broadcast("device.pair.resolved", {
-      requestId: p.requestId,
-      deviceId: approved.deviceId,
-      decision: "approved",
-      ts: Date.now(),
-    });
+    runtime.clients.broadcast(
+      "device.pair.resolved",
+      {
+        requestId: p.requestId,
+        deviceId: approved.deviceId,
+        decision: "approved",
+        ts: Date.now(),
+      },
+      { scope: "operator.pairing" },
+    );
     // The token reaches the device at its next connect (hello-ok), not the approver.
     return { requestId: p.requestId, device: view(approved) };
   },
@@ -40,12 +44,16 @@ export const handlers: Record<string, MethodHandler> = {
     const p = parseParams("device.pair.reject", requestId, params);
     const rejected = runtime.devices.reject(p.requestId);
     if (!rejected) throw invalidRequest(`no pending pairing request ${p.requestId}`);
-    runtime.clients.broadcast("device.pair.resolved", {
-      requestId: p.requestId,
-      deviceId: rejected.deviceId,
-      decision: "rejected",
-      ts: Date.now(),
-    });
+    runtime.clients.broadcast(
+      "device.pair.resolved",
+      {
+        requestId: p.requestId,
+        deviceId: rejected.deviceId,
+        decision: "rejected",
+        ts: Date.now(),
+      },
+      { scope: "operator.pairing" },
+    );
     return { requestId: p.requestId, deviceId: rejected.deviceId, rejected: true };
   },
   "device.pair.remove": ({ runtime, params }) => {
