@@ -170,7 +170,8 @@ export function serveControlUi(
   const base = settings.basePath;
   if (base === "" ? NOT_UI.test(path) : path !== base && !path.startsWith(`${base}/`)) return false;
   if (base !== "" && path === base) {
-    const query = (req.url ?? "").includes("?") ? (req.url ?? "").slice((req.url ?? "").indexOf("?")) : "";
+    // The parsed search is percent-encoded, so nothing from the request line reaches the header raw.
+    const query = new URL(req.url ?? "/", "http://gateway.invalid").search;
     reply(302, "", { Location: `${base}/${query}` });
     return true;
   }
