@@ -104,8 +104,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     this.remoteAddress = normalizeAddress(request.socket.remoteAddress ?? "unknown");
     this.isLoopback = isLoopbackAddress(this.remoteAddress);
     this.#serveClaim = serveRequestOf(request, this.isLoopback);
-    const headers = request.headers;
-    this.#directLocal = this.isLoopback && !headers["x-forwarded-for"] && !headers.forwarded && !headers["x-real-ip"];
+    this.#directLocal = isDirectLocal(request);
   }
 
   get authenticated(): boolean {
@@ -751,6 +750,17 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
 }
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`, so limits and presence see one address per client. */
+/** A loopback peer with no forwarding headers: a process on this host, not a proxy's client. */
+export function isDirectLocal(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return (
+    isLoopbackAddress(normalizeAddress(req.socket.remoteAddress ?? "")) &&
+    h["x-forwarded-for"] === undefined &&
+    h.forwarded === undefined &&
+    h["x-real-ip"] === undefined
+  );
+}
+
 export function normalizeAddress(address: string): string {
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }

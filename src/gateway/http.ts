@@ -4,10 +4,9 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isLoopbackAddress } from "../config/bind.js";
 import { bearerOf, checkSharedSecret } from "./auth.js";
 import { controlUiSettings, serveControlUi } from "./control-ui.js";
-import { normalizeAddress } from "./connection.js";
+import { isDirectLocal, normalizeAddress } from "./connection.js";
 import { healthSummary } from "./health-summary.js";
 import type { GatewayRuntime } from "./runtime.js";
 
@@ -47,15 +46,6 @@ function json(
   head = false,
 ): void {
   send(res, status, JSON.stringify(value), "application/json; charset=utf-8", headers, head);
-}
-
-/** A request from this host that did not pass through a proxy. */
-function isLocalDirect(req: IncomingMessage): boolean {
-  return (
-    isLoopbackAddress(normalizeAddress(req.socket.remoteAddress ?? "")) &&
-    req.headers["x-forwarded-for"] === undefined &&
-    req.headers.forwarded === undefined
-  );
 }
 
 type BearerVerdict = "ok" | "missing" | "invalid" | "limited";
@@ -126,7 +116,7 @@ export function createRequestHandler(runtime: GatewayRuntime): (req: IncomingMes
       // An enabled channel account that is down (not one still connecting) makes the gateway not ready.
       failing.push(...(runtime.channels?.failing() ?? []));
       const ready = failing.length === 0;
-      const detailed = isLocalDirect(req) || checkBearer(runtime, req).verdict === "ok";
+      const detailed = isDirectLocal(req) || checkBearer(runtime, req).verdict === "ok";
       const body = detailed ? { ready, failing, uptimeMs: Date.now() - runtime.startedAt } : { ready };
       return json(res, ready ? 200 : 503, body, {}, head);
     }
