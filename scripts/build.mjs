@@ -3,9 +3,14 @@
 //   the version and the help text; it loads the runner with import().
 // - dist/cli/run.js and dist/chunks/: the command runner as ESM with code splitting, so each command is
 //   its own lazily loaded chunk and dependencies are bundled (no node_modules lookups at start).
+// - dist/control-ui/: the Control UI (ui/, built by Vite), with .br and .gz beside each compressible asset
+//   so the gateway serves them precompressed and never compresses at run time.
 // Type-checking is `npm run typecheck` (tsc).
 import { build } from "esbuild";
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
@@ -50,3 +55,18 @@ await build({
 });
 
 chmodSync(new URL("../dist/entry.cjs", import.meta.url), 0o755);
+
+const { build: buildUi } = await import("vite");
+await buildUi({ configFile: fileURLToPath(new URL("../ui/vite.config.ts", import.meta.url)) });
+const assets = fileURLToPath(new URL("../dist/control-ui/assets/", import.meta.url));
+for (const name of readdirSync(assets)) {
+  if (!/\.(js|css|svg|json|txt)$/.test(name)) continue;
+  const body = readFileSync(join(assets, name));
+  writeFileSync(
+    join(assets, `${name}.br`),
+    brotliCompressSync(body, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+    }),
+  );
+  writeFileSync(join(assets, `${name}.gz`), gzipSync(body, { level: 9 }));
+}

@@ -13,7 +13,14 @@ import { classifyProviderError, ProviderError } from "../providers/errors.js";
 import { createAnthropicBackend } from "../providers/anthropic-messages.js";
 import { createOpenAICompatibleBackend } from "../providers/openai-compatible.js";
 import { modelChain, ModelConfigError, NO_MODEL_HINT, resolveModel, type ResolvedModel } from "../providers/resolve.js";
-import type { ChatMessage, ModelBackend, ThinkingBlock, ThinkingLevel, ToolCall } from "../providers/types.js";
+import type {
+  ChatMessage,
+  ImageInput,
+  ModelBackend,
+  ThinkingBlock,
+  ThinkingLevel,
+  ToolCall,
+} from "../providers/types.js";
 import type { SessionStore } from "../sessions/store.js";
 import {
   appendEntries,
@@ -54,6 +61,8 @@ export interface AgentRunInput {
   readonly store: SessionStore;
   readonly sessionKey: string;
   readonly message: string;
+  /** Images attached to the message (checked by the caller: type, size). */
+  readonly images?: readonly ImageInput[] | undefined;
   readonly config: OpenClawConfig;
   readonly env: Env;
   readonly workspace: string;
@@ -117,8 +126,12 @@ function historyToMessages(entries: MessageEntry[]): ChatMessage[] {
       .filter((b): b is { type: "text"; text: string } => b.type === "text")
       .map((b) => b.text)
       .join("");
-    if (message.role === "user") out.push({ role: "user", content: text });
-    else if (message.role === "assistant") {
+    if (message.role === "user") {
+      const images = (message.content as ContentBlock[])
+        .filter((b): b is Extract<ContentBlock, { type: "image" }> => b.type === "image")
+        .map((b) => ({ mimeType: b.mimeType, data: b.data }));
+      out.push({ role: "user", content: text, ...(images.length ? { images } : {}) });
+    } else if (message.role === "assistant") {
       const blocks = message.content as ContentBlock[];
       const toolCalls = blocks
         .filter((b): b is Extract<ContentBlock, { type: "toolCall" }> => b.type === "toolCall")
@@ -181,11 +194,14 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const messages: ChatMessage[] = [
     { role: "system", content: buildSystemPrompt(input.workspace) },
     ...historyToMessages(loaded.messages),
-    { role: "user", content: input.message },
+    { role: "user", content: input.message, ...(input.images?.length ? { images: input.images } : {}) },
   ];
   write({
     role: "user",
-    content: [{ type: "text", text: input.message }],
+    content: [
+      { type: "text", text: input.message },
+      ...(input.images ?? []).map((i) => ({ type: "image" as const, data: i.data, mimeType: i.mimeType })),
+    ],
     timestamp: Date.now(),
     ...(input.origin ? { origin: input.origin } : {}),
   });

@@ -201,6 +201,8 @@ export const configSchema = v.partial(
           v.check((p) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p), "Expected an absolute path to a built UI"),
         ),
         allowedOrigins: v.array(origin),
+        /** Count any page whose origin host equals the Host header as the gateway's own (behind a proxy). */
+        dangerouslyAllowHostHeaderOriginFallback: v.boolean(),
       }),
       tailscale: section({
         mode: v.picklist(["off", "serve", "funnel"]),

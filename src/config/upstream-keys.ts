@@ -57,7 +57,6 @@ export const UPSTREAM_ONLY_PATHS: readonly string[] = [
   "gateway.channelStaleEventThresholdMinutes",
   "gateway.channelMaxRestartsPerHour",
   "gateway.auth.trustedProxy",
-  "gateway.controlUi.dangerouslyAllowHostHeaderOriginFallback",
   "gateway.controlUi.allowInsecureAuth",
   "gateway.controlUi.dangerouslyDisableDeviceAuth",
   "gateway.controlUi.embedSandbox",

@@ -6,7 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { runAgent, type AgentEvent, type AgentRunResult } from "../agent/run.js";
-import type { ThinkingLevel } from "../providers/types.js";
+import type { ImageInput, ThinkingLevel } from "../providers/types.js";
 import { ProviderError } from "../providers/errors.js";
 import { SessionStore } from "../sessions/store.js";
 import type { GatewayRuntime } from "./runtime.js";
@@ -31,6 +31,7 @@ export interface AgentRun {
 export interface StartRun {
   readonly runId: string;
   readonly message: string;
+  readonly images?: readonly ImageInput[] | undefined;
   readonly sessionKey: string;
   readonly agentId: string;
   readonly model?: string | undefined;
@@ -162,6 +163,7 @@ export class AgentRuns {
         store,
         sessionKey: input.sessionKey,
         message: input.message,
+        images: input.images,
         config: runtime.snapshot.config,
         env: runtime.env,
         workspace: runtime.snapshot.config.agents?.defaults?.workspace ?? runtime.paths.workspaceDir,

@@ -65,6 +65,27 @@ test("origins: none (not a browser), same host, or listed", () => {
   assert.deepEqual(checkOrigin("https://evil.example", "127.0.0.1:1", []), { ok: false, reason: "origin not allowed" });
   assert.deepEqual(checkOrigin("null", "127.0.0.1:1", []), { ok: false, reason: "origin missing or invalid" });
   assert.deepEqual(checkOrigin("https://anything", "h", ["*"]), { ok: true });
+  // Same origin counts only on hosts a DNS name cannot be rebound from: private, loopback, tailnet.
+  for (const host of [
+    "localhost:18789",
+    "192.168.1.20:18789",
+    "10.0.0.2",
+    "[::1]:1",
+    "gw.tail1234.ts.net",
+    "100.101.1.2:18789",
+    "box.local:80",
+    "[fd7a:115c::1]:1",
+  ])
+    assert.deepEqual(checkOrigin(`http://${host}`, host, []), { ok: true }, host);
+  assert.deepEqual(checkOrigin("https://gw.example.com", "gw.example.com", []), {
+    ok: false,
+    reason: "origin not allowed: gw.example.com is a public name",
+  });
+  assert.deepEqual(checkOrigin("https://gw.example.com", "gw.example.com", [], { hostHeaderFallback: true }), {
+    ok: true,
+  });
+  assert.deepEqual(checkOrigin("http://8.8.8.8:1", "8.8.8.8:1", []).ok, false);
+  assert.deepEqual(checkOrigin("http://172.32.0.1", "172.32.0.1", []).ok, false);
 });
 
 test("listening sockets are read from /proc/net/tcp and tcp6", () => {

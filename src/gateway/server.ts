@@ -185,8 +185,10 @@ export class GatewayServer {
       return rawReject(socket, 503, "Service Unavailable", "gateway is shutting down");
     if (this.#connections.size >= runtime.limits.maxConnections)
       return rawReject(socket, 503, "Service Unavailable", "Too many connections");
-    const allowed = runtime.snapshot.config.gateway?.controlUi?.allowedOrigins ?? [];
-    const origin = checkOrigin(req.headers.origin, req.headers.host, allowed);
+    const controlUi = runtime.snapshot.config.gateway?.controlUi;
+    const origin = checkOrigin(req.headers.origin, req.headers.host, controlUi?.allowedOrigins ?? [], {
+      hostHeaderFallback: controlUi?.dangerouslyAllowHostHeaderOriginFallback,
+    });
     if (!origin.ok) {
       runtime.log.warn("websocket origin refused", {
         origin: req.headers.origin,

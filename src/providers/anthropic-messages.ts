@@ -39,7 +39,13 @@ export function toAnthropic(messages: ChatMessage[]): { system: string; messages
         system.push(message.content);
         break;
       case "user":
-        push("user", [{ type: "text", text: message.content }]);
+        push("user", [
+          ...(message.images ?? []).map((i) => ({
+            type: "image",
+            source: { type: "base64", media_type: i.mimeType, data: i.data },
+          })),
+          ...(message.content ? [{ type: "text", text: message.content }] : []),
+        ]);
         break;
       case "assistant":
         push("assistant", [

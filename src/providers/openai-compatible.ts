@@ -19,8 +19,19 @@ const EFFORT: Partial<Record<ThinkingLevel, "minimal" | "low" | "medium" | "high
 function toOpenAI(message: ChatMessage): Record<string, unknown> {
   switch (message.role) {
     case "system":
-    case "user":
       return { role: message.role, content: message.content };
+    case "user":
+      if (!message.images?.length) return { role: "user", content: message.content };
+      return {
+        role: "user",
+        content: [
+          ...(message.content ? [{ type: "text", text: message.content }] : []),
+          ...message.images.map((i) => ({
+            type: "image_url",
+            image_url: { url: `data:${i.mimeType};base64,${i.data}` },
+          })),
+        ],
+      };
     case "assistant":
       return {
         role: "assistant",

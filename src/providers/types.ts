@@ -19,9 +19,15 @@ export interface ThinkingBlock {
   readonly signature?: string | undefined;
 }
 
+/** An image the user attached: base64 without a `data:` prefix. */
+export interface ImageInput {
+  readonly mimeType: string;
+  readonly data: string;
+}
+
 export type ChatMessage =
   | { role: "system"; content: string }
-  | { role: "user"; content: string }
+  | { role: "user"; content: string; images?: readonly ImageInput[] }
   | { role: "assistant"; content: string; toolCalls?: ToolCall[]; thinking?: ThinkingBlock[] }
   | { role: "tool"; toolCallId: string; name: string; content: string };
 

@@ -49,6 +49,9 @@ export function normalizeSessionKey(key: string | undefined, agentId: string): s
   return short;
 }
 
+/** A Control UI chat (`web-<id>`): its transcript is `web-<id>.jsonl`. */
+const WEB_SESSION = /^web-[\w-]{1,64}$/;
+
 export class SessionStore {
   readonly dir: string;
   readonly indexPath: string;
@@ -128,7 +131,8 @@ export class SessionStore {
     if (existing) return existing;
     const now = Date.now();
     const entry: SessionEntry = {
-      sessionId: sessionId ?? (key === MAIN_SESSION ? MAIN_SESSION : randomUUID()),
+      // The main session and the Control UI's chats are files named after their key (the seed's layout).
+      sessionId: sessionId ?? (key === MAIN_SESSION || WEB_SESSION.test(key) ? key : randomUUID()),
       createdAt: now,
       updatedAt: now,
     };

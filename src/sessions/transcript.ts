@@ -29,7 +29,9 @@ export const MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024;
 export type ContentBlock =
   | { type: "text"; text: string }
   | { type: "thinking"; thinking: string; thinkingSignature?: string }
-  | { type: "toolCall"; id: string; name: string; arguments: Record<string, unknown> };
+  | { type: "toolCall"; id: string; name: string; arguments: Record<string, unknown> }
+  /** An image the user attached (base64), as upstream's transcripts keep it. */
+  | { type: "image"; data: string; mimeType: string };
 
 export interface TranscriptMessage {
   role: "user" | "assistant" | "toolResult";

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { THINKING_LEVELS } from "../../config/schema.js";
 import { ErrorCodes, GatewayError, invalidRequest } from "../../protocol/errors.js";
 import { ModelConfigError } from "../../providers/resolve.js";
+import type { ImageInput } from "../../providers/types.js";
 import { normalizeSessionKey, type SessionStore } from "../../sessions/store.js";
 import { loadTranscript } from "../../sessions/transcript.js";
 import type { AgentRun } from "../agent-runs.js";
@@ -21,9 +22,61 @@ const agentParams = v.looseObject({
   thinking: v.optional(v.picklist(THINKING_LEVELS)),
   timeout: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(86_400))),
 });
+const MAX_ATTACHMENTS = 8;
+/** Per image, after decoding: the smallest limit among the providers we speak to (Anthropic's 5 MB). */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/** The first bytes of each accepted image type: a file is what its bytes say, not what its name says. */
+const IMAGE_MAGIC: Record<string, (b: Buffer) => boolean> = {
+  "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  "image/gif": (b) => b.subarray(0, 4).toString("latin1") === "GIF8",
+  "image/webp": (b) =>
+    b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
+};
+
+/** `chat.send` attachments as images for the model; anything else is refused with the reason. */
+export function checkAttachments(
+  attachments: readonly {
+    type?: string | undefined;
+    mimeType: string;
+    fileName?: string | undefined;
+    content: string;
+  }[],
+): ImageInput[] {
+  return attachments.map((a, i) => {
+    const name = `attachment ${i + 1}${a.fileName ? ` (${a.fileName})` : ""}`;
+    const mimeType = a.mimeType.toLowerCase();
+    const matches = IMAGE_MAGIC[mimeType];
+    if ((a.type !== undefined && a.type !== "image") || !matches)
+      throw invalidRequest(`${name}: only images can be attached (png, jpeg, gif, webp), not ${a.mimeType}`);
+    const data = a.content.replace(/^data:[^,]*,/, "");
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data) || data.length % 4 !== 0)
+      throw invalidRequest(`${name}: content must be base64 (without line breaks)`);
+    if ((data.length / 4) * 3 > MAX_IMAGE_BYTES + 2)
+      throw invalidRequest(`${name}: larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB; send a smaller image`);
+    if (!matches(Buffer.from(data.slice(0, 24), "base64")))
+      throw invalidRequest(`${name}: the bytes are not a ${mimeType} image`);
+    return { mimeType, data };
+  });
+}
+
 const chatParams = v.looseObject({
   sessionKey: v.pipe(v.string(), v.minLength(1), v.maxLength(512)),
-  message: v.pipe(v.string(), v.minLength(1), v.maxLength(1_000_000)),
+  // May be empty when images are attached.
+  message: v.pipe(v.string(), v.maxLength(1_000_000)),
+  attachments: v.optional(
+    v.pipe(
+      v.array(
+        v.looseObject({
+          type: v.optional(v.string()),
+          mimeType: v.pipe(v.string(), v.maxLength(100)),
+          fileName: v.optional(v.pipe(v.string(), v.maxLength(255))),
+          content: v.string(),
+        }),
+      ),
+      v.maxLength(MAX_ATTACHMENTS, `at most ${MAX_ATTACHMENTS} attachments per message`),
+    ),
+  ),
   idempotencyKey: id,
   thinking: v.optional(v.picklist(THINKING_LEVELS)),
   timeoutMs: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(86_400_000))),
@@ -128,6 +181,9 @@ export const handlers: Record<string, MethodHandler> = {
 
   "chat.send": (ctx) => {
     const p = parseParams("chat.send", chatParams, ctx.params);
+    const images = checkAttachments(p.attachments ?? []);
+    if (p.message.trim() === "" && images.length === 0)
+      throw invalidRequest("invalid chat.send params: message is empty (send text, an image, or both)");
     checkModel(ctx.runtime);
     const sessionKey = sessionKeyOf(p.sessionKey, "default");
     if (p.message.trim() === "/stop") {
@@ -137,6 +193,7 @@ export const handlers: Record<string, MethodHandler> = {
     const { run, duplicate } = ctx.runtime.agents.start({
       runId: p.idempotencyKey,
       message: p.message,
+      images,
       sessionKey,
       agentId: "default",
       thinking: p.thinking,

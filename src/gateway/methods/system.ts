@@ -1,6 +1,9 @@
 /** `health`, `status`, `system-presence`, `models.list`. @module */
 import * as v from "valibot";
+import { findLastGatewayError } from "../../logging/last-error.js";
 import { hasScope } from "../../protocol/methods.js";
+import { credentialsFor } from "../../providers/auth-profiles.js";
+import { resolveModel } from "../../providers/resolve.js";
 import { healthSummary, primaryModel } from "../health-summary.js";
 import type { GatewayRuntime } from "../runtime.js";
 import type { MethodHandler } from "./index.js";
@@ -40,6 +43,35 @@ export function configuredModels(
   return [...out.values()];
 }
 
+/** The primary model and where its key comes from (never the key): what the Control UI's overview shows. */
+function modelState(runtime: GatewayRuntime): Record<string, unknown> {
+  const primary = primaryModel(runtime);
+  if (!primary) return { primary: null, credential: "none", error: "no model is configured" };
+  try {
+    const resolved = resolveModel(primary, runtime.snapshot.config, runtime.env);
+    const credentials = credentialsFor({
+      provider: resolved.provider,
+      configKey: resolved.configKey,
+      envName: resolved.envName,
+      env: runtime.env,
+      credentialsDir: runtime.paths.credentialsDir,
+    }).filter((c) => c.apiKey);
+    const local = /^https?:\/\/(127\.|localhost|\[::1\])/.test(resolved.baseUrl);
+    return {
+      primary,
+      provider: resolved.provider,
+      api: resolved.api,
+      // A local server usually needs no key; a hosted one without a key fails at the first turn.
+      credential: credentials.length ? "present" : local ? "not-needed" : "missing",
+      // Where each key comes from (config, a profile id, env:NAME), never the key.
+      sources: credentials.map((c) => c.id),
+      ...(credentials.length || local ? {} : { hint: `set ${resolved.envName} in the gateway's .env` }),
+    };
+  } catch (error) {
+    return { primary, credential: "unknown", error: (error as Error).message };
+  }
+}
+
 export const handlers: Record<string, MethodHandler> = {
   health: ({ runtime, params }) => {
     const p = parseParams("health", healthParams, params);
@@ -71,6 +103,8 @@ export const handlers: Record<string, MethodHandler> = {
             }
           : {}),
       },
+      model: modelState(runtime),
+      lastError: findLastGatewayError(runtime.paths.logsDir, runtime.currentLogFile()) ?? null,
       config: {
         valid: true,
         hash: runtime.snapshot.hash,
