@@ -1,11 +1,11 @@
-// Runs the unit tests (src/**/*.test.ts) or the end-to-end tests (test/e2e/**/*.test.ts) with node's
+// Runs the unit tests (src/**/*.test.ts, ui/src/**/*.test.ts) or the end-to-end tests (test/e2e/**/*.test.ts) with node's
 // own test runner; TypeScript is loaded through tsx because Node 20 cannot strip types itself.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const kind = process.argv[2];
-const roots = { unit: ["src"], e2e: ["test/e2e"] }[kind];
+const roots = { unit: ["src", "ui/src"], e2e: ["test/e2e"] }[kind];
 if (!roots) {
   console.error(`usage: node scripts/run-tests.mjs unit|e2e (got ${kind ?? "nothing"})`);
   process.exit(2);

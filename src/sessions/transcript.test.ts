@@ -157,3 +157,11 @@ test("reset and delete set the transcript aside, and it is not adopted back", ()
   assert.ok(!names.includes(`${entry.sessionId}.jsonl`));
   assert.equal(new SessionStore(agents, "default").get("work"), undefined);
 });
+
+test("the main session and the Control UI's web-<id> chats are files named after their key", () => {
+  const store = new SessionStore(join(dir, "agents-names"), "default");
+  assert.equal(store.ensure("main").sessionId, "main");
+  assert.equal(store.ensure("web-1a2b3c").sessionId, "web-1a2b3c");
+  assert.match(store.ensure("telegram:dm:42").sessionId, /^[0-9a-f-]{36}$/);
+  assert.match(store.ensure("web-../../x").sessionId, /^[0-9a-f-]{36}$/, "only a plain web-<id> names a file");
+});

@@ -153,6 +153,39 @@ test("a long reply can be stopped, and a model's raw HTML never reaches the page
   });
 });
 
+test("an attached image reaches the model and stays in the transcript; other files are refused", { skip }, async () => {
+  await withGateway(async (gw) => {
+    const context = await browser.newContext();
+    const page = await openPage(context, await dashboardUrl(gw));
+    await connected(page);
+    // A 1x1 PNG.
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    const input = page.locator("input[type=file]");
+    await input.setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
+    await page.waitForSelector("text=Only images can be attached.");
+    await input.setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: png });
+    await page.waitForSelector(".attachments img");
+    await send(page, "Reply with: I see a dot");
+    await page.waitForSelector(".msg.assistant:not(.streaming) >> text=I see a dot");
+    const last = model.requests.at(-1)!;
+    const user = last.messages.findLast((m) => m.role === "user")!;
+    assert.deepEqual(
+      (user.content as { type: string; image_url?: { url: string } }[]).map((b) => b.image_url?.url ?? b.type),
+      ["text", `data:image/png;base64,${png.toString("base64")}`],
+    );
+    const transcript = readFileSync(join(gw.stateDir, "agents/default/sessions/main.jsonl"), "utf8");
+    assert.ok(transcript.includes(png.toString("base64")));
+    // After a reload the image is still in the history.
+    await page.reload();
+    await connected(page);
+    await page.waitForSelector(".msg.user img.inline-image", { state: "attached" });
+    await context.close();
+  });
+});
+
 test("sessions: a new chat is web-<id>.jsonl; rename and reset from the sessions page", { skip }, async () => {
   await withGateway(async (gw) => {
     const context = await browser.newContext();
