@@ -97,6 +97,53 @@ export function rewriteIndex(html: string, basePath: string): { html: string; sc
   return { html: out, scriptHashes };
 }
 
+/** Where upstream's UI reads its bootstrap JSON (`<base>/control-ui-config.json` and two aliases). */
+export function isBootstrapPath(path: string, basePath: string): boolean {
+  return (
+    path === `${basePath}/control-ui-config.json` ||
+    path === `${basePath}/__openclaw/control-ui-config.json` ||
+    (basePath === "" && path === "/__openclaw__/control-ui-config.json")
+  );
+}
+
+/**
+ * The bootstrap JSON upstream's UI fetches (with the gateway secret as a bearer): the assistant's name and
+ * avatar from upstream's `ui.assistant` keys, and the features this gateway has (no terminal, no CLI
+ * agents, no plugin frames). Pure.
+ */
+export function controlUiBootstrap(input: {
+  basePath: string;
+  version: string;
+  document: unknown;
+}): Record<string, unknown> {
+  const ui = (
+    input.document as { ui?: { assistant?: { name?: unknown; avatar?: unknown }; seamColor?: unknown } } | null
+  )?.ui;
+  const text = (value: unknown, max: number) =>
+    typeof value === "string" && value.trim() ? value.trim().slice(0, max) : undefined;
+  const avatar = text(ui?.assistant?.avatar, 200);
+  return {
+    basePath: input.basePath,
+    assistantName: text(ui?.assistant?.name, 50) ?? "Assistant",
+    assistantAvatar: avatar ?? "A",
+    assistantAvatarSource: avatar ? "config" : null,
+    assistantAvatarStatus: avatar ? "ok" : "none",
+    assistantAvatarReason: null,
+    assistantAgentId: "default",
+    serverVersion: input.version,
+    embedSandbox: "scripts",
+    allowExternalEmbedUrls: false,
+    automaticallyFetchFavicons: false,
+    seamColor: text(ui?.seamColor, 32) ?? null,
+    environment: null,
+    communityInvite: null,
+    terminalEnabled: false,
+    cliAgentsEnabled: false,
+    pluginAssetsRequireAuth: true,
+    pluginFrameGrants: [],
+  };
+}
+
 /** Which precompressed sibling `accept` allows, best first by q-value (br before gzip on a tie). Pure. */
 export function chooseEncoding(
   accept: string | undefined,

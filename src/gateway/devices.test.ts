@@ -40,6 +40,10 @@ test("a token is stored only as its hash, in a 0600 file, and verifies in consta
     assert.equal(store.revoke("dev1", "operator"), true);
     assert.equal(store.verifyToken("dev1", "operator", rotated), false);
     assert.equal(store.revoke("dev1", "operator"), false, "nothing left to revoke");
+    const second = store.pair(info(2)).token;
+    assert.equal(store.deviceForToken("operator", second), "dev2", "a bearer token names its device");
+    assert.equal(store.deviceForToken("operator", rotated), undefined, "a revoked token names none");
+    assert.equal(store.deviceForToken("node", second), undefined);
   });
 });
 

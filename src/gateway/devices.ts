@@ -167,6 +167,18 @@ export class DeviceStore {
     return timingSafeEqual(Buffer.from(stored, "hex"), Buffer.from(hash(token), "hex"));
   }
 
+  /** The paired device whose current `role` token this is (upstream's UI sends it as an HTTP bearer). */
+  deviceForToken(role: string, token: string): string | undefined {
+    const presented = Buffer.from(hash(token), "hex");
+    // Every stored hash is compared, so the time taken does not depend on where a match is.
+    let found: string | undefined;
+    for (const device of this.paired()) {
+      const stored = device.tokens[role]?.hash;
+      if (stored && timingSafeEqual(Buffer.from(stored, "hex"), presented)) found = device.deviceId;
+    }
+    return found;
+  }
+
   #replace(device: PairedDevice): void {
     this.#writePaired(this.paired().map((d) => (d.deviceId === device.deviceId ? device : d)));
   }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerOf, checkSharedSecret } from "./auth.js";
-import { controlUiSettings, serveControlUi } from "./control-ui.js";
+import { controlUiBootstrap, controlUiSettings, isBootstrapPath, serveControlUi } from "./control-ui.js";
 import { isDirectLocal, normalizeAddress } from "./connection.js";
 import { healthSummary } from "./health-summary.js";
 import type { GatewayRuntime } from "./runtime.js";
@@ -59,9 +59,40 @@ function checkBearer(runtime: GatewayRuntime, req: IncomingMessage): { verdict: 
   if (presented === undefined) return { verdict: "missing", retryAfterMs: 0 };
   const outcome = checkSharedSecret(runtime.auth, { token: presented, password: presented });
   if (outcome.ok) return { verdict: "ok", retryAfterMs: 0 };
+  // A paired device's operator token is its credential here as on the socket.
+  if (deviceTokenMatches(runtime, presented)) return { verdict: "ok", retryAfterMs: 0 };
   runtime.rateLimiter.recordFailure(address);
   runtime.log.warn("http authentication failed", { ip: address, path: req.url?.split("?")[0] });
   return { verdict: "invalid", retryAfterMs: 0 };
+}
+
+function deviceTokenMatches(runtime: GatewayRuntime, token: string): boolean {
+  try {
+    return runtime.devices.deviceForToken("operator", token) !== undefined;
+  } catch {
+    return false; // a damaged paired.json: no device token is valid until it is repaired
+  }
+}
+
+/** Answers 429 or 401 and returns true unless the request carries the gateway's secret as a bearer. */
+function refusedBearer(runtime: GatewayRuntime, req: IncomingMessage, res: ServerResponse): boolean {
+  const { verdict, retryAfterMs } = checkBearer(runtime, req);
+  if (verdict === "ok") return false;
+  if (verdict === "limited")
+    json(
+      res,
+      429,
+      { error: { message: "Too many failed authentication attempts. Please try again later.", type: "rate_limited" } },
+      { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) },
+    );
+  else
+    json(
+      res,
+      401,
+      { error: { message: "Unauthorized", type: "unauthorized" } },
+      { "WWW-Authenticate": 'Bearer realm="openclaw"' },
+    );
+  return true;
 }
 
 function escapeHtml(text: string): string {
@@ -131,31 +162,21 @@ export function createRequestHandler(runtime: GatewayRuntime): (req: IncomingMes
           },
         });
       }
-      const { verdict, retryAfterMs } = checkBearer(runtime, req);
-      if (verdict === "limited") {
-        return json(
-          res,
-          429,
-          {
-            error: {
-              message: "Too many failed authentication attempts. Please try again later.",
-              type: "rate_limited",
-            },
-          },
-          { "Retry-After": String(Math.ceil(retryAfterMs / 1000)) },
-        );
-      }
-      if (verdict !== "ok") {
-        return json(
-          res,
-          401,
-          { error: { message: "Unauthorized", type: "unauthorized" } },
-          { "WWW-Authenticate": 'Bearer realm="openclaw"' },
-        );
-      }
+      if (refusedBearer(runtime, req, res)) return;
       return json(res, 200, healthSummary(runtime), {}, head);
     }
     const ui = controlUiSettings(runtime.snapshot.config.gateway?.controlUi ?? {});
+    if (ui.enabled && isBootstrapPath(path, ui.basePath)) {
+      if (!readOnly)
+        return json(res, 405, { error: { message: "Method Not Allowed", type: "invalid_request_error" } }, allow);
+      if (refusedBearer(runtime, req, res)) return;
+      const body = controlUiBootstrap({
+        basePath: ui.basePath,
+        version: runtime.version,
+        document: runtime.snapshot.document,
+      });
+      return json(res, 200, body, { "Cache-Control": "no-cache" }, head);
+    }
     const reply = (status: number, body: string, headers: Record<string, string> = {}) =>
       send(res, status, body, "text/plain; charset=utf-8", headers, head);
     if (serveControlUi(ui, req, res, path, reply)) return;

@@ -4,7 +4,8 @@
  * browser, so a page can come from an origin the gateway must refuse without leaving loopback.
  * @module
  */
-import { existsSync, writeFileSync, chmodSync, mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -39,4 +40,34 @@ export async function launchBrowser(options: { netns?: string } = {}): Promise<B
     chmodSync(executablePath, 0o755);
   }
   return chromium.launch({ executablePath, args: CHROMIUM_FLAGS, timeout: 30_000 });
+}
+
+/** The OpenClaw release whose Control UI the compatibility test and `bench:ui` serve from `controlUi.root`. */
+export const UPSTREAM_VERSION = "2026.9.6";
+
+/**
+ * OpenClaw's own built Control UI, from its npm package (fetched once into the temp dir with `npm pack`,
+ * the registry being the one place packages come from): its directory, or why it is not available.
+ */
+export function upstreamControlUi(): { root: string } | { unavailable: string } {
+  const dir = join(tmpdir(), `openclaw-upstream-${UPSTREAM_VERSION}`);
+  const root = join(dir, "package", "dist", "control-ui");
+  if (existsSync(join(root, "index.html"))) return { root };
+  try {
+    mkdirSync(dir, { recursive: true });
+    execFileSync("npm", ["pack", `openclaw@${UPSTREAM_VERSION}`, "--silent", "--pack-destination", dir], {
+      stdio: "pipe",
+      timeout: 180_000,
+    });
+    execFileSync("tar", ["xzf", join(dir, `openclaw-${UPSTREAM_VERSION}.tgz`), "-C", dir, "package/dist/control-ui"], {
+      stdio: "pipe",
+      timeout: 120_000,
+    });
+    rmSync(join(dir, `openclaw-${UPSTREAM_VERSION}.tgz`), { force: true });
+    return { root };
+  } catch (error) {
+    return {
+      unavailable: `openclaw@${UPSTREAM_VERSION} could not be fetched from the npm registry (${String(error).split("\n")[0]})`,
+    };
+  }
 }

@@ -133,6 +133,23 @@ test("Control UI under a base path, and switched off", async () => {
       tokenIncluded: true,
     });
     assert.equal((await raw(gw.port, new URL(JSON.parse(dash.stdout).httpUrl as string).pathname)).status, 200);
+    // Upstream's bootstrap JSON: only with the gateway's secret (or a paired device's token) as a bearer.
+    assert.equal((await raw(gw.port, "/admin/control-ui-config.json")).status, 401);
+    assert.equal((await raw(gw.port, "/admin/control-ui-config.json", { Authorization: "Bearer nope" })).status, 401);
+    const bootstrap = await raw(gw.port, "/admin/__openclaw/control-ui-config.json", {
+      Authorization: `Bearer ${gw.token()}`,
+    });
+    assert.equal(bootstrap.status, 200);
+    assert.equal(bootstrap.headers["cache-control"], "no-cache");
+    assert.deepEqual(
+      (({ basePath, assistantName, assistantAgentId, terminalEnabled }) => ({
+        basePath,
+        assistantName,
+        assistantAgentId,
+        terminalEnabled,
+      }))(JSON.parse(bootstrap.body.toString())),
+      { basePath: "/admin", assistantName: "Assistant", assistantAgentId: "default", terminalEnabled: false },
+    );
   } finally {
     await gw.stop();
     gw.home.cleanup();

@@ -134,6 +134,40 @@ function store(ctx: MethodContext, agentId: string): SessionStore {
   return ctx.runtime.agents.store(agentId);
 }
 
+function chatHistory(ctx: MethodContext, method: string) {
+  const p = parseParams(
+    method,
+    v.looseObject({
+      sessionKey: v.optional(v.pipe(v.string(), v.maxLength(512))),
+      limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
+      maxBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_HISTORY_BYTES))),
+    }),
+    ctx.params,
+  );
+  const sessionKey = sessionKeyOf(p.sessionKey, "default");
+  const sessions = store(ctx, "default");
+  const entry = sessions.get(sessionKey);
+  if (!entry) return { sessionKey, sessionId: null, messages: [] as unknown[], thinkingLevel: null };
+  const loaded = loadTranscript(sessions.transcriptPath(entry.sessionId));
+  const messages: unknown[] = [];
+  const maxBytes = p.maxBytes ?? MAX_HISTORY_BYTES;
+  let bytes = 0;
+  for (const m of loaded.messages.slice(-(p.limit ?? 200)).toReversed()) {
+    const size = Buffer.byteLength(JSON.stringify(m.message));
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    messages.unshift(m.message);
+  }
+  return {
+    sessionKey,
+    sessionId: entry.sessionId,
+    messages,
+    hasMore: messages.length < loaded.messages.length,
+    totalMessages: loaded.messages.length,
+    thinkingLevel: entry.thinkingLevel ?? null,
+  };
+}
+
 export const handlers: Record<string, MethodHandler> = {
   agent: (ctx) => {
     const p = parseParams("agent", agentParams, ctx.params);
@@ -220,29 +254,33 @@ export const handlers: Record<string, MethodHandler> = {
     return { ok: true, aborted: runIds.length > 0, runIds };
   },
 
-  "chat.history": (ctx) => {
+  "chat.history": (ctx) => chatHistory(ctx, "chat.history"),
+
+  /** Upstream's Control UI opens a chat with this: the history of a session (the main one by default). */
+  "chat.startup": (ctx) => {
+    const history = chatHistory(ctx, "chat.startup");
+    return { ...history, resolution: { ok: true, key: `agent:default:${history.sessionKey}`, agentId: "default" } };
+  },
+
+  /**
+   * Upstream's UI asks to be sent a session's messages; this gateway sends `chat` and `agent` events to
+   * every operator connection already, so there is nothing to start or stop.
+   */
+  "sessions.messages.subscribe": (ctx) => {
     const p = parseParams(
-      "chat.history",
-      v.looseObject({
-        sessionKey: v.pipe(v.string(), v.maxLength(512)),
-        limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
-      }),
+      "sessions.messages.subscribe",
+      v.looseObject({ key: v.pipe(v.string(), v.maxLength(512)) }),
       ctx.params,
     );
-    const sessionKey = sessionKeyOf(p.sessionKey, "default");
-    const sessions = store(ctx, "default");
-    const entry = sessions.get(sessionKey);
-    if (!entry) return { sessionKey, sessionId: null, messages: [], thinkingLevel: null };
-    const loaded = loadTranscript(sessions.transcriptPath(entry.sessionId));
-    const messages: unknown[] = [];
-    let bytes = 0;
-    for (const m of loaded.messages.slice(-(p.limit ?? 200)).toReversed()) {
-      const size = Buffer.byteLength(JSON.stringify(m.message));
-      if (bytes + size > MAX_HISTORY_BYTES) break;
-      bytes += size;
-      messages.unshift(m.message);
-    }
-    return { sessionKey, sessionId: entry.sessionId, messages, thinkingLevel: entry.thinkingLevel ?? null };
+    return { ok: true, key: sessionKeyOf(p.key, "default"), subscribed: true };
+  },
+  "sessions.messages.unsubscribe": (ctx) => {
+    const p = parseParams(
+      "sessions.messages.unsubscribe",
+      v.looseObject({ key: v.pipe(v.string(), v.maxLength(512)) }),
+      ctx.params,
+    );
+    return { ok: true, key: sessionKeyOf(p.key, "default"), subscribed: false };
   },
 
   "sessions.list": (ctx) => {
