@@ -32,7 +32,7 @@ test(`OpenClaw ${UPSTREAM_VERSION}'s own Control UI signs in and chats through t
       if (r.url().endsWith("/control-ui-config.json")) bootstrap.push(r.status());
     });
     await page.goto(`${gw.http}/#token=${gw.token()}`);
-    const composer = page.locator("textarea, [contenteditable=true]").first();
+    const composer = page.locator("textarea[placeholder^=Message]");
     await composer.waitFor({ timeout: 30_000 });
     await composer.fill("Reply with: upstream ui works here");
     await composer.press("Enter");

@@ -55,7 +55,7 @@ export class OpenClawApp extends LitElement {
     this.conn = new GatewayConnection(
       {
         url: gatewayUrl,
-        identity: loadIdentity(localStorage),
+        identity: loadIdentity(localStorage, { subtle: globalThis.isSecureContext ? crypto.subtle : undefined }),
         localStorage,
         sessionStorage,
         clientVersion: __OPENCLAW_VERSION__,
@@ -197,7 +197,7 @@ export class OpenClawApp extends LitElement {
           <label>${t.login.label}<input name="token" type="password" autocomplete="off" required /></label>
           <button type="submit">${t.login.submit}</button>
         </form>
-        <button class="link" @click=${() => this.conn.forgetCredentials()}>${t.login.forget}</button>
+        <button class="link" @click=${() => void this.conn.forgetCredentials()}>${t.login.forget}</button>
       </section>`;
     if (code === "PAIRING_REQUIRED") {
       const requestId = (error?.details as { requestId?: string } | undefined)?.requestId;

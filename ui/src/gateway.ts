@@ -67,7 +67,8 @@ export class RequestError extends Error {
 /** What the connection needs from the page, passed in so tests and other hosts can provide their own. */
 export interface ConnectionWorld {
   readonly url: string;
-  readonly identity: DeviceIdentity;
+  /** Loading it (a key import) overlaps with opening the socket. */
+  readonly identity: Promise<DeviceIdentity>;
   readonly localStorage: Storage;
   readonly sessionStorage: Storage;
   readonly clientVersion: string;
@@ -133,9 +134,10 @@ export class GatewayConnection {
   }
 
   /** Forgets this tab's token and the device token (the login gate's "forget"), then asks again. */
-  forgetCredentials(): void {
+  async forgetCredentials(): Promise<void> {
+    const { deviceId } = await this.#world.identity;
     saveSharedToken(this.#world.sessionStorage, this.#world.url, undefined);
-    saveDeviceToken(this.#world.localStorage, this.#world.url, this.#world.identity.deviceId, ROLE, undefined);
+    saveDeviceToken(this.#world.localStorage, this.#world.url, deviceId, ROLE, undefined);
   }
 
   /** Try again now (the "Check now" button while pairing, or after a lockout). */
@@ -230,11 +232,12 @@ export class GatewayConnection {
 
   async #handshake(socket: WebSocket, nonce: string, signedAt: number): Promise<void> {
     const world = this.#world;
+    const identity = await world.identity;
     const shared = this.#candidateToken ?? loadSharedToken(world.sessionStorage, world.url);
-    const device = shared ? undefined : loadDeviceToken(world.localStorage, world.url, world.identity.deviceId, ROLE);
+    const device = shared ? undefined : loadDeviceToken(world.localStorage, world.url, identity.deviceId, ROLE);
     // A reconnect on a device token asks for what that token holds, so it is not a scope upgrade.
     const scopes = device?.scopes.length ? [...device.scopes] : [...SCOPES];
-    const signed = signChallenge(world.identity, {
+    const signed = await signChallenge(identity, {
       clientId: CLIENT_ID,
       clientMode: CLIENT_MODE,
       role: ROLE,
@@ -269,7 +272,7 @@ export class GatewayConnection {
       if (shared) saveSharedToken(world.sessionStorage, world.url, shared);
       this.#candidateToken = undefined;
       if (hello.auth?.deviceToken)
-        saveDeviceToken(world.localStorage, world.url, world.identity.deviceId, ROLE, {
+        saveDeviceToken(world.localStorage, world.url, identity.deviceId, ROLE, {
           token: hello.auth.deviceToken,
           scopes: hello.auth.scopes ?? scopes,
         });
@@ -278,15 +281,18 @@ export class GatewayConnection {
       this.#setState({ kind: "connected", hello });
     } catch (error) {
       if (socket !== this.#socket || !(error instanceof RequestError)) return;
-      this.#refused(error.shape, { usedShared: shared !== undefined, usedDevice: device !== undefined });
+      this.#refused(error.shape, identity.deviceId, {
+        usedShared: shared !== undefined,
+        usedDevice: device !== undefined,
+      });
     }
   }
 
-  #refused(error: ErrorShape, used: { usedShared: boolean; usedDevice: boolean }): void {
+  #refused(error: ErrorShape, deviceId: string, used: { usedShared: boolean; usedDevice: boolean }): void {
     const code = (error.details as { code?: string } | undefined)?.code ?? error.code;
     if (code === "AUTH_DEVICE_TOKEN_MISMATCH" || (used.usedDevice && code === "PAIRING_REQUIRED")) {
       // The device token is stale (revoked, or the gateway's pairing was reset): drop it.
-      saveDeviceToken(this.#world.localStorage, this.#world.url, this.#world.identity.deviceId, ROLE, undefined);
+      saveDeviceToken(this.#world.localStorage, this.#world.url, deviceId, ROLE, undefined);
     }
     if (used.usedShared && STOP_CODES.has(code)) {
       saveSharedToken(this.#world.sessionStorage, this.#world.url, undefined);

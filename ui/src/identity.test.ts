@@ -55,44 +55,50 @@ const fields = {
   nonce: "nonce-123",
 };
 
-test("a stored identity (upstream's key and shape) signs exactly the fixed vector", () => {
-  const local = storage();
-  local.setItem(
-    IDENTITY_KEY,
-    JSON.stringify({ version: 1, deviceId: VECTOR.id, publicKey: VECTOR.x, privateKey: VECTOR.d, createdAtMs: 1 }),
-  );
-  const identity = loadIdentity(local);
-  assert.equal(identity.deviceId, VECTOR.id);
-  const signed = signChallenge(identity, fields);
-  assert.deepEqual(signed, {
-    id: VECTOR.id,
-    publicKey: VECTOR.x,
-    signature: VECTOR.signature,
-    signedAt: fields.signedAt,
-    nonce: fields.nonce,
+for (const [engine, subtle] of [
+  ["WebCrypto", globalThis.crypto.subtle],
+  ["the pure-JS fallback", undefined],
+] as const) {
+  test(`${engine}: a stored identity (upstream's key and shape) signs exactly the fixed vector`, async () => {
+    const local = storage();
+    local.setItem(
+      IDENTITY_KEY,
+      JSON.stringify({ version: 1, deviceId: VECTOR.id, publicKey: VECTOR.x, privateKey: VECTOR.d, createdAtMs: 1 }),
+    );
+    const identity = await loadIdentity(local, { subtle });
+    assert.equal(identity.deviceId, VECTOR.id);
+    const signed = await signChallenge(identity, fields);
+    assert.deepEqual(signed, {
+      id: VECTOR.id,
+      publicKey: VECTOR.x,
+      signature: VECTOR.signature,
+      signedAt: fields.signedAt,
+      nonce: fields.nonce,
+    });
   });
-});
 
-test("a new identity is kept, and the gateway accepts its signature; a damaged one is replaced", () => {
-  const local = storage();
-  const first = loadIdentity(local, 42);
-  const stored = JSON.parse(local.getItem(IDENTITY_KEY)!);
-  assert.deepEqual(Object.keys(stored).toSorted(), ["createdAtMs", "deviceId", "privateKey", "publicKey", "version"]);
-  assert.equal(stored.createdAtMs, 42);
-  assert.equal(loadIdentity(local).deviceId, first.deviceId);
-  const signed = signChallenge(first, { ...fields, token: "shared-token" });
-  const verdict = verifyDeviceProof(signed, { ...fields, token: "shared-token", now: fields.signedAt });
-  assert.equal(verdict.ok, true);
-  // Signed for one token, presented with another: refused.
-  assert.equal(verifyDeviceProof(signed, { ...fields, token: "other", now: fields.signedAt }).ok, false);
+  test(`${engine}: a new identity is kept, and the gateway accepts its signature; a damaged one is replaced`, async () => {
+    const local = storage();
+    const first = await loadIdentity(local, { subtle, now: 42 });
+    const stored = JSON.parse(local.getItem(IDENTITY_KEY)!);
+    assert.deepEqual(Object.keys(stored).toSorted(), ["createdAtMs", "deviceId", "privateKey", "publicKey", "version"]);
+    assert.equal(stored.createdAtMs, 42);
+    assert.equal((await loadIdentity(local, { subtle })).deviceId, first.deviceId);
+    const signed = await signChallenge(first, { ...fields, token: "shared-token" });
+    const verdict = verifyDeviceProof(signed, { ...fields, token: "shared-token", now: fields.signedAt });
+    assert.equal(verdict.ok, true);
+    // Signed for one token, presented with another: refused.
+    assert.equal(verifyDeviceProof(signed, { ...fields, token: "other", now: fields.signedAt }).ok, false);
 
-  local.setItem(IDENTITY_KEY, "{not json");
-  assert.notEqual(loadIdentity(local).deviceId, first.deviceId);
-  // A public key that is not the private key's: not ours to sign with.
-  local.setItem(IDENTITY_KEY, JSON.stringify({ ...stored, publicKey: VECTOR.x }));
-  const replaced = loadIdentity(local);
-  assert.notEqual(replaced.publicKey, VECTOR.x);
-});
+    local.setItem(IDENTITY_KEY, "{not json");
+    assert.notEqual((await loadIdentity(local, { subtle })).deviceId, first.deviceId);
+    // A public key that is not the private key's: not ours to sign with.
+    local.setItem(IDENTITY_KEY, JSON.stringify({ ...stored, publicKey: VECTOR.x }));
+    const replaced = await loadIdentity(local, { subtle });
+    assert.notEqual(replaced.publicKey, VECTOR.x);
+    assert.notEqual(JSON.parse(local.getItem(IDENTITY_KEY)!).publicKey, VECTOR.x, "and saved in its place");
+  });
+}
 
 test("device tokens are per gateway and per device; the shared token lives in the tab's storage", () => {
   const local = storage();

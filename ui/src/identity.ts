@@ -1,15 +1,12 @@
 /**
  * What the browser keeps: its Ed25519 device key, the device token the gateway issued it, and the shared
  * gateway token for this tab. Upstream's storage keys and shapes, so one browser can switch between
- * OpenClaw's UI and ours without pairing again. Pure JS crypto: plain HTTP on a LAN or tailnet is not a
- * secure context, so `crypto.subtle` may be missing there (`getRandomValues` is always present).
+ * OpenClaw's UI and ours without pairing again. Keys are used through WebCrypto where the page is a
+ * secure context (https, localhost); plain HTTP on a LAN or tailnet address has no `crypto.subtle`, and
+ * there a pure-JS fallback is loaded (`getRandomValues` exists everywhere).
  * @module
  */
-import * as ed from "@noble/ed25519";
-import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import { deviceAuthPayload, type DeviceAuthFields } from "../../src/protocol/device.js";
-
-ed.hashes.sha512 = sha512;
 
 export const IDENTITY_KEY = "openclaw-device-identity-v1";
 export const tokenKey = (gatewayUrl: string) => `openclaw.control.token.v1:${gatewayUrl}`;
@@ -21,7 +18,7 @@ export interface DeviceIdentity {
   readonly deviceId: string;
   /** base64url of the raw 32-byte public key. */
   readonly publicKey: string;
-  readonly secretKey: Uint8Array;
+  readonly sign: (message: Uint8Array<ArrayBuffer>) => Promise<Uint8Array>;
 }
 
 export function base64url(bytes: Uint8Array): string {
@@ -30,7 +27,7 @@ export function base64url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function fromBase64url(text: string): Uint8Array {
+function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
@@ -44,48 +41,111 @@ export function randomId(): string {
   return hex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-/** The stored identity, or a new one saved in its place when none (or a damaged one) is stored. */
-export function loadIdentity(storage: Storage, now = Date.now()): DeviceIdentity {
+interface StoredIdentity {
+  version?: number;
+  publicKey?: string;
+  privateKey?: string;
+}
+
+const ED25519: Algorithm = { name: "Ed25519" };
+const PROBE = new TextEncoder().encode("openclaw device key check");
+
+/** Through WebCrypto; undefined when it cannot do Ed25519 here (then the fallback does). */
+async function webCryptoIdentity(subtle: SubtleCrypto, stored: StoredIdentity | null) {
   try {
-    const stored = JSON.parse(storage.getItem(IDENTITY_KEY) ?? "null") as {
-      version?: number;
-      deviceId?: string;
-      publicKey?: string;
-      privateKey?: string;
-    } | null;
-    if (stored?.version === 1 && stored.privateKey && stored.publicKey) {
-      const secretKey = fromBase64url(stored.privateKey);
-      const publicKey = ed.getPublicKey(secretKey);
-      // A key pair that does not match is not ours to sign with.
-      if (base64url(publicKey) === stored.publicKey)
-        return { deviceId: hex(sha256(publicKey)), publicKey: stored.publicKey, secretKey };
+    let d = stored?.privateKey;
+    let x = stored?.publicKey;
+    let fresh = false;
+    if (!d || !x) {
+      const pair = (await subtle.generateKey(ED25519, true, ["sign", "verify"])) as CryptoKeyPair;
+      const jwk = await subtle.exportKey("jwk", pair.privateKey);
+      if (!jwk.d || !jwk.x) return undefined;
+      [d, x, fresh] = [jwk.d, jwk.x, true];
+    }
+    const key = await subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", d, x }, ED25519, false, ["sign"]);
+    const raw = fromBase64url(x);
+    // A stored key pair whose halves do not belong together is not ours to sign with.
+    const publicKey = await subtle.importKey("raw", raw, ED25519, false, ["verify"]);
+    if (!(await subtle.verify(ED25519, publicKey, await subtle.sign(ED25519, key, PROBE), PROBE))) return null;
+    return {
+      identity: {
+        deviceId: hex(new Uint8Array(await subtle.digest("SHA-256", raw))),
+        publicKey: x,
+        sign: async (message: Uint8Array<ArrayBuffer>) => new Uint8Array(await subtle.sign(ED25519, key, message)),
+      },
+      privateKey: d,
+      fresh,
+    };
+  } catch (error) {
+    // Malformed stored keys are replaced; an engine without Ed25519 hands over to the fallback.
+    return error instanceof DOMException && error.name === "NotSupportedError" ? undefined : null;
+  }
+}
+
+async function fallbackIdentity(stored: StoredIdentity | null) {
+  const ed = await import("./ed25519-fallback.js");
+  let secretKey: Uint8Array | undefined;
+  try {
+    if (stored?.privateKey && stored.publicKey) {
+      secretKey = fromBase64url(stored.privateKey);
+      if (base64url(ed.publicKeyOf(secretKey)) !== stored.publicKey) secretKey = undefined;
     }
   } catch {
-    // unreadable: replaced below
+    secretKey = undefined;
   }
-  const secretKey = ed.utils.randomSecretKey();
-  const publicKey = ed.getPublicKey(secretKey);
-  const identity = { deviceId: hex(sha256(publicKey)), publicKey: base64url(publicKey), secretKey };
-  storage.setItem(
-    IDENTITY_KEY,
-    JSON.stringify({
-      version: 1,
-      deviceId: identity.deviceId,
-      publicKey: identity.publicKey,
-      privateKey: base64url(secretKey),
-      createdAtMs: now,
-    }),
-  );
-  return identity;
+  const fresh = secretKey === undefined;
+  const key = secretKey ?? ed.randomSecretKey();
+  const publicKey = ed.publicKeyOf(key);
+  return {
+    identity: {
+      deviceId: hex(ed.digest(publicKey)),
+      publicKey: base64url(publicKey),
+      sign: async (message: Uint8Array) => ed.sign(message, key),
+    },
+    privateKey: base64url(key),
+    fresh,
+  };
+}
+
+/**
+ * The stored identity, or a new one saved in its place when none (or a damaged one) is stored.
+ * `subtle` is WebCrypto where the page has it.
+ */
+export async function loadIdentity(
+  storage: Storage,
+  options: { subtle?: SubtleCrypto | undefined; now?: number } = {},
+): Promise<DeviceIdentity> {
+  let stored: StoredIdentity | null = null;
+  try {
+    const parsed = JSON.parse(storage.getItem(IDENTITY_KEY) ?? "null") as StoredIdentity | null;
+    stored = parsed?.version === 1 ? parsed : null;
+  } catch {
+    stored = null;
+  }
+  let made = options.subtle ? await webCryptoIdentity(options.subtle, stored) : undefined;
+  if (made === null && options.subtle) made = await webCryptoIdentity(options.subtle, null);
+  const result = made ?? (await fallbackIdentity(stored));
+  if (result.fresh || !stored)
+    storage.setItem(
+      IDENTITY_KEY,
+      JSON.stringify({
+        version: 1,
+        deviceId: result.identity.deviceId,
+        publicKey: result.identity.publicKey,
+        privateKey: result.privateKey,
+        createdAtMs: options.now ?? Date.now(),
+      }),
+    );
+  return result.identity;
 }
 
 /** The `device` field of `connect`: upstream's v2 payload signed over this connection's challenge. */
-export function signChallenge(
+export async function signChallenge(
   identity: DeviceIdentity,
   fields: Omit<DeviceAuthFields, "deviceId">,
-): { id: string; publicKey: string; signature: string; signedAt: number; nonce: string } {
+): Promise<{ id: string; publicKey: string; signature: string; signedAt: number; nonce: string }> {
   const payload = deviceAuthPayload({ ...fields, deviceId: identity.deviceId });
-  const signature = ed.sign(new TextEncoder().encode(payload), identity.secretKey);
+  const signature = await identity.sign(new TextEncoder().encode(payload));
   return {
     id: identity.deviceId,
     publicKey: identity.publicKey,

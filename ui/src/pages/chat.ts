@@ -7,7 +7,6 @@
 import { html, nothing, type PropertyValues } from "lit";
 import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import { randomId } from "../identity.js";
-import { renderMarkdown } from "../markdown.js";
 import { Page } from "../page.js";
 import { formatBytes, t } from "../strings.js";
 
@@ -55,6 +54,19 @@ const PAGE = 80;
 const MAX_HISTORY = 1000;
 const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
 
+/**
+ * The Markdown renderer (marked + DOMPurify, a third of the app's code) loads after the chat box is
+ * usable; until then text shows as plain text, never as unsanitised HTML.
+ */
+let renderMarkdown: ((text: string) => string) | undefined;
+const markdownLoaded = () => import("../markdown.js").then((m) => (renderMarkdown = m.renderMarkdown));
+
+function markdown(text: string) {
+  return renderMarkdown
+    ? html`<div class="md">${unsafeHTML(renderMarkdown(text))}</div>`
+    : html`<p class="plain">${text}</p>`;
+}
+
 /** `agent:default:main` and `main` are one session. */
 export const shortKey = (key: string) => key.replace(/^agent:[^:]+:/, "");
 
@@ -83,6 +95,7 @@ export class ChatPage extends Page {
     notice: { state: true },
     attachments: { state: true },
     ready: { state: true },
+    loaded: { state: true },
   };
   declare sessionKey: string;
   declare sessions: string[];
@@ -94,6 +107,8 @@ export class ChatPage extends Page {
   declare notice: string | undefined;
   declare attachments: Attachment[];
   declare ready: boolean;
+  /** The first history read has answered (until then "no messages yet" would be a guess). */
+  declare loaded: boolean;
   #unsubscribe: (() => void)[] = [];
 
   constructor() {
@@ -106,14 +121,17 @@ export class ChatPage extends Page {
     this.tools = [];
     this.attachments = [];
     this.ready = false;
+    this.loaded = false;
   }
 
   protected override async load(): Promise<void> {
     this.#subscribe();
-    await Promise.all([this.#loadHistory(), this.#loadSessions()]);
+    // The box takes input as soon as the connection does; history and the renderer arrive beside it.
     this.ready = true;
-    await this.updateComplete;
-    this.querySelector<HTMLTextAreaElement>("textarea")?.focus();
+    void this.updateComplete.then(() => this.querySelector<HTMLTextAreaElement>("textarea")?.focus());
+    if (!renderMarkdown) void markdownLoaded().then(() => this.requestUpdate());
+    await Promise.all([this.#loadHistory(), this.#loadSessions()]);
+    this.loaded = true;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -337,7 +355,7 @@ export class ChatPage extends Page {
               : nothing
           }
           ${
-            this.messages.length === 0 && !this.runId && this.ready
+            this.messages.length === 0 && !this.runId && this.loaded
               ? html`<p class="muted empty">${t.chat.empty}</p>`
               : nothing
           }
@@ -345,11 +363,7 @@ export class ChatPage extends Page {
           ${
             this.runId
               ? html`<article class="msg assistant streaming" data-run=${this.runId}>
-                  ${
-                    this.streamText
-                      ? html`<div class="md">${unsafeHTML(renderMarkdown(this.streamText))}</div>`
-                      : html`<p class="muted">${t.chat.thinking}</p>`
-                  }
+                  ${this.streamText ? markdown(this.streamText) : html`<p class="muted">${t.chat.thinking}</p>`}
                 </article>`
               : nothing
           }
@@ -423,13 +437,7 @@ function renderMessage(m: Message) {
   const images = blocks.filter((b) => b.type === "image" && b.data);
   return html`<article class="msg ${m.role === "user" ? "user" : "assistant"}">
     <span class="visually-hidden">${m.role === "user" ? t.chat.you : t.chat.assistant}:</span>
-    ${
-      m.role === "user"
-        ? html`<p class="plain">${text}</p>`
-        : text
-          ? html`<div class="md">${unsafeHTML(renderMarkdown(text))}</div>`
-          : nothing
-    }
+    ${m.role === "user" ? html`<p class="plain">${text}</p>` : text ? markdown(text) : nothing}
     ${images.map((b) => html`<img class="inline-image" alt="" src="data:${b.mimeType};base64,${b.data}" />`)}
     ${calls.map((b) => html`<p class="tool-call muted">${t.chat.tool}: <code>${b.name}</code></p>`)}
     ${m.errorMessage ? html`<p class="error">${m.errorMessage}</p>` : nothing}
