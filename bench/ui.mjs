@@ -82,7 +82,7 @@ async function startGateway(uiRoot) {
  * transferSize: headers and compressed body), then one turn from the Enter keydown to the frame where
  * the answer's text is on the page.
  */
-async function visit(gw, ui, n) {
+async function visit(gw, ui, visitNo) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.addInitScript((selector) => {
     const usable = () => {
@@ -93,7 +93,7 @@ async function visit(gw, ui, n) {
       if (usable()) {
         const at = performance.now();
         const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
-        window.__usable = {
+        window.benchUsable = {
           at,
           bytes: entries.filter((e) => e.responseEnd <= at).reduce((n, e) => n + e.transferSize, 0),
         };
@@ -103,14 +103,17 @@ async function visit(gw, ui, n) {
   }, ui.composer);
   const page = await context.newPage();
   await page.goto(gw.url);
-  const usable = await (await page.waitForFunction(() => window.__usable, undefined, { timeout: 60_000 })).jsonValue();
+  const usable = await (
+    await page.waitForFunction(() => window.benchUsable, undefined, { timeout: 60_000 })
+  ).jsonValue();
   await page.waitForTimeout(300); // let the page finish its start-up requests, as a person would
   const composer = page.locator(ui.composer).first();
-  await composer.fill(`question ${n}`);
+  await composer.fill(`question ${visitNo}`);
   await page.evaluate(() => {
+    // oxlint-disable-next-line unicorn/consistent-function-scoping -- this runs in the page, where nothing else is
     const count = () => (document.body.textContent.match(/benchmark answer/g) ?? []).length;
     const before = count();
-    window.__reply = new Promise((resolve) => {
+    window.benchReply = new Promise((resolve) => {
       document.addEventListener(
         "keydown",
         (e) => {
@@ -125,7 +128,7 @@ async function visit(gw, ui, n) {
   });
   const before = model.times.length;
   await composer.press("Enter");
-  const shownMs = await page.evaluate(() => window.__reply);
+  const shownMs = await page.evaluate(() => window.benchReply);
   const replyMs = shownMs - model.times.slice(before).reduce((a, b) => a + b, 0);
   await context.close();
   return { usableMs: usable.at, usableBytes: usable.bytes, replyMs };

@@ -106,6 +106,10 @@ export function isBootstrapPath(path: string, basePath: string): boolean {
   );
 }
 
+/** A configured string, trimmed and bounded, or undefined. */
+const configText = (value: unknown, max: number) =>
+  typeof value === "string" && value.trim() ? value.trim().slice(0, max) : undefined;
+
 /**
  * The bootstrap JSON upstream's UI fetches (with the gateway secret as a bearer): the assistant's name and
  * avatar from upstream's `ui.assistant` keys, and the features this gateway has (no terminal, no CLI
@@ -119,12 +123,10 @@ export function controlUiBootstrap(input: {
   const ui = (
     input.document as { ui?: { assistant?: { name?: unknown; avatar?: unknown }; seamColor?: unknown } } | null
   )?.ui;
-  const text = (value: unknown, max: number) =>
-    typeof value === "string" && value.trim() ? value.trim().slice(0, max) : undefined;
-  const avatar = text(ui?.assistant?.avatar, 200);
+  const avatar = configText(ui?.assistant?.avatar, 200);
   return {
     basePath: input.basePath,
-    assistantName: text(ui?.assistant?.name, 50) ?? "Assistant",
+    assistantName: configText(ui?.assistant?.name, 50) ?? "Assistant",
     assistantAvatar: avatar ?? "A",
     assistantAvatarSource: avatar ? "config" : null,
     assistantAvatarStatus: avatar ? "ok" : "none",
@@ -134,7 +136,7 @@ export function controlUiBootstrap(input: {
     embedSandbox: "scripts",
     allowExternalEmbedUrls: false,
     automaticallyFetchFavicons: false,
-    seamColor: text(ui?.seamColor, 32) ?? null,
+    seamColor: configText(ui?.seamColor, 32) ?? null,
     environment: null,
     communityInvite: null,
     terminalEnabled: false,

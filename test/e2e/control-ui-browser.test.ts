@@ -144,6 +144,10 @@ test("a long reply can be stopped, and a model's raw HTML never reaches the page
     assert.equal(await page.locator(".msg.assistant img, .msg.assistant script").count(), 0);
     assert.equal(await page.evaluate(() => window.pwned), undefined);
 
+    // A tool call shows as a card, and stays in the history as the tool's result.
+    await send(page, "[tool:write] make a note");
+    await page.waitForSelector("details.tool >> text=write", { timeout: 15_000 });
+
     await send(page, "[slow] tell me a long story");
     await page.waitForSelector(".msg.streaming .md", { timeout: 10_000 });
     await page.click("button.danger >> text=Stop");

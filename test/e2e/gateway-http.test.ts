@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startGateway, type RunningGateway } from "./gateway-harness.js";
 
@@ -43,19 +46,44 @@ test("readiness on /ready and /readyz: details for local callers", async () => {
   assert.deepEqual(await proxied.json(), { ready: true }, "a proxied request without a token gets no details");
 });
 
-test("the landing page is HTML with a restrictive CSP; unknown paths 404", async () => {
+test("the root is the bundled Control UI with a strict CSP and no inline script; unknown assets 404", async () => {
   const res = await fetch(`${gw.http}/`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /text\/html/);
-  assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'none'/);
-  assert.match(res.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
+  const csp = res.headers.get("content-security-policy") ?? "";
+  assert.match(csp, /script-src 'self'; /, "no inline script is allowed");
+  assert.match(csp, /frame-ancestors 'none'/);
   const html = await res.text();
-  assert.match(html, /OpenClaw Gateway is running/);
-  assert.match(html, /openclaw dashboard/);
+  assert.match(html, /<openclaw-app>/);
+  assert.doesNotMatch(html, /<script>/);
   assert.doesNotMatch(html, new RegExp(gw.token()!));
-  const missing = await fetch(`${gw.http}/nope`);
+  const asset = /src="(\/assets\/index-[\w-]+\.js)"/.exec(html)?.[1];
+  assert.ok(asset, html);
+  const js = await fetch(gw.http + asset, { headers: { "Accept-Encoding": "br" } });
+  assert.equal(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  assert.equal(js.headers.get("content-encoding"), "br");
+  const missing = await fetch(`${gw.http}/assets/nope.js`);
   assert.equal(missing.status, 404);
   assert.equal(missing.headers.get("x-content-type-options"), "nosniff");
+});
+
+test("without a UI build, the root is a landing page with a restrictive CSP", async () => {
+  const empty = mkdtempSync(join(tmpdir(), "oc-no-ui-"));
+  const bare = await startGateway({ config: { gateway: { mode: "local", controlUi: { root: empty } } } });
+  try {
+    const res = await fetch(`${bare.http}/`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+    const html = await res.text();
+    assert.match(html, /OpenClaw Gateway is running/);
+    assert.match(html, /openclaw dashboard/);
+    assert.doesNotMatch(html, new RegExp(bare.token()!));
+    assert.equal((await fetch(`${bare.http}/nope`)).status, 404);
+  } finally {
+    await bare.stop();
+    bare.home.cleanup();
+    rmSync(empty, { recursive: true, force: true });
+  }
 });
 
 test("/api/health needs the bearer token; a token in the query string is refused", async () => {

@@ -133,7 +133,7 @@ export class OpenClawApp extends LitElement {
       </header>
       <nav class="nav" aria-label="Pages">
         ${PAGES.map((page) => {
-          const usable = !hello || hello.features.methods.includes(PAGE_METHOD[page]);
+          const usable = !hello || this.conn.can(PAGE_METHOD[page]);
           return usable
             ? html`<a
                 href="${this.basePath}/${page}"
@@ -185,7 +185,7 @@ export class OpenClawApp extends LitElement {
       ? html`<div class="error" role="alert" data-code=${code ?? ""}>
           <p>${explained.text} <code class="code">${code}</code></p>
           ${error && explained.text !== error.message ? html`<p class="muted">${error.message}</p>` : nothing}
-          ${explained.fix ? html`<p>Fix: <code>${explained.fix}</code></p>` : nothing}
+          ${explained.fix ? html`<p>${t.common.fix} <code>${explained.fix}</code></p>` : nothing}
         </div>`
       : nothing;
     if (s.kind === "needs-auth")
@@ -211,15 +211,7 @@ export class OpenClawApp extends LitElement {
       </section>`;
     }
     return html`<section class="card gate">
-      ${errorBlock}
-      ${
-        this.reachable
-          ? html`<p>
-              The gateway answers HTTP but refused the WebSocket: its origin check
-              (<code>gateway.controlUi.allowedOrigins</code>) or a proxy that drops the Upgrade headers.
-            </p>`
-          : nothing
-      }
+      ${errorBlock} ${this.reachable ? html`<p>${t.connection.refusedUpgrade}</p>` : nothing}
       <button @click=${() => this.conn.retryNow()}>${t.connection.retryNow}</button>
     </section>`;
   }

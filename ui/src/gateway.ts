@@ -6,6 +6,7 @@
  * treats a socket with no `tick` for two intervals as dead.
  * @module
  */
+import { hasScope, requiredScope } from "../../src/protocol/methods.js";
 import { PROTOCOL_VERSION } from "../../src/protocol/version.js";
 import type { ErrorShape } from "../../src/protocol/errors.js";
 import type { EventFrame, ResponseFrame } from "../../src/protocol/frames.js";
@@ -153,8 +154,12 @@ export class GatewayConnection {
     return () => set.delete(listener);
   }
 
+  /** The gateway has the method and this connection holds the scope it needs. */
   can(method: string): boolean {
-    return this.hello?.features.methods.includes(method) ?? false;
+    const hello = this.hello;
+    if (!hello?.features.methods.includes(method)) return false;
+    // A gateway that names no scopes (protocol 3) decides per request.
+    return !hello.auth?.scopes || hasScope(hello.auth.scopes, requiredScope(method));
   }
 
   request<T = unknown>(method: string, params: unknown = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {

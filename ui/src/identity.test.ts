@@ -119,13 +119,15 @@ test("device tokens are per gateway and per device; the shared token lives in th
   assert.equal(tab.getItem("openclaw.control.token.v1"), null, "the unsuffixed legacy key is removed");
 });
 
+/** A `Location` for a URL. */
+const at = (href: string) => {
+  const u = new URL(href);
+  return { hash: u.hash, search: u.search, pathname: u.pathname } as Location;
+};
+
 test("the token leaves the address bar: #token=, #gatewayUrl= and a legacy ?token=", () => {
   const replaced: string[] = [];
   const history = { state: null, replaceState: (_s: unknown, _t: string, url: string) => replaced.push(url) };
-  const at = (href: string) => {
-    const u = new URL(href);
-    return { hash: u.hash, search: u.search, pathname: u.pathname } as Location;
-  };
   assert.deepEqual(takeTokenFromLocation(at("http://h/chat#token=abc"), history as unknown as History), {
     token: "abc",
   });

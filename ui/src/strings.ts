@@ -17,6 +17,8 @@ export const t = {
     waiting: (seconds: number) => `Retrying in ${seconds} s`,
     needsAuth: "Not signed in",
     retryNow: "Check now",
+    refusedUpgrade:
+      "The gateway answers HTTP but refused the WebSocket: its origin check (gateway.controlUi.allowedOrigins) or a proxy that drops the Upgrade headers.",
   },
   login: {
     title: "Sign in to the gateway",
@@ -43,6 +45,11 @@ export const t = {
     no: "no",
     notAllowed: (what: string) => `This connection may not ${what} (missing scope or method).`,
     failed: (what: string, message: string) => `${what} failed: ${message}`,
+    fix: "Fix:",
+    disabled: "(disabled)",
+    probe: "probe",
+    byDefault: "(default)",
+    wholeFile: "(file)",
   },
   overview: {
     gateway: "Gateway",

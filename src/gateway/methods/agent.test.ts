@@ -20,13 +20,15 @@ test("chat.send attachments: images pass as base64, a data: prefix is taken off"
   assert.equal(checkAttachments([{ mimeType: "IMAGE/JPEG", content: jpeg }])[0]!.mimeType, "image/jpeg");
 });
 
+/** Refused with a message that matches. */
+const refused = (a: Parameters<typeof checkAttachments>[0][number], pattern: RegExp) =>
+  assert.throws(
+    () => checkAttachments([a]),
+    (e: Error) => pattern.test(e.message),
+    pattern.source,
+  );
+
 test("chat.send attachments: other files, lies about the type, broken base64 and oversized images are refused", () => {
-  const refused = (a: Parameters<typeof checkAttachments>[0][number], pattern: RegExp) =>
-    assert.throws(
-      () => checkAttachments([a]),
-      (e: Error) => pattern.test(e.message),
-      pattern.source,
-    );
   refused(
     { type: "file", mimeType: "application/pdf", fileName: "x.pdf", content: "JVBERi0=" },
     /x\.pdf\): only images/,

@@ -63,7 +63,7 @@ export class ChannelsPage extends Page {
                   (issue) =>
                     html`<div class="error" role="alert">
                       <p>${s.channelLabels[issue.channel] ?? issue.channel} (${issue.accountId}): ${issue.message}</p>
-                      ${issue.fix ? html`<p>Fix: <code>${issue.fix}</code></p>` : nothing}
+                      ${issue.fix ? html`<p>${t.common.fix} <code>${issue.fix}</code></p>` : nothing}
                     </div>`,
                 )}
                 <div class="table-wrap">
@@ -83,13 +83,13 @@ export class ChannelsPage extends Page {
                           (a) =>
                             html`<tr data-channel=${id} data-account=${a.accountId}>
                               <td>${s.channelLabels[id] ?? id}</td>
-                              <td>${a.name ?? a.accountId}${a.enabled ? "" : " (disabled)"}</td>
+                              <td>${a.name ?? a.accountId}${a.enabled ? "" : ` ${t.common.disabled}`}</td>
                               <td>
                                 <span
                                   class="pill ${a.state === "connected" ? "ok" : a.state === "error" ? "bad" : "warn"}"
                                   >${a.state}</span
                                 >
-                                ${a.probe ? html`<span class="muted">probe: ${a.probe.ok ? "ok" : a.probe.error}</span>` : nothing}
+                                ${a.probe ? html`<span class="muted">${t.common.probe}: ${a.probe.ok ? "ok" : a.probe.error}</span>` : nothing}
                               </td>
                               <td>${a.lastError ?? t.common.none}</td>
                               <td>${formatTime(a.lastInboundAt)}</td>

@@ -197,7 +197,7 @@ export class ConfigPage extends Page {
           ? html`<div class="error" role="alert">
               <p>${t.config.invalid}</p>
               <ul data-issues>
-                ${this.issues.map((i) => html`<li><code>${i.path || "(file)"}</code>: ${i.message}</li>`)}
+                ${this.issues.map((i) => html`<li><code>${i.path || t.common.wholeFile}</code>: ${i.message}</li>`)}
               </ul>
             </div>`
           : nothing
@@ -247,7 +247,7 @@ export class ConfigPage extends Page {
         return html`<label
           >${f.path}
           <select name=${f.path}>
-            <option value="" ?selected=${shown === undefined}>(default)</option>
+            <option value="" ?selected=${shown === undefined}>${t.common.byDefault}</option>
             ${f.options!.map((o) => html`<option value=${o} ?selected=${o === shown}>${o}</option>`)}
           </select></label
         >`;
