@@ -47,7 +47,8 @@ await build({
   format: "esm",
   chunkNames: "chunks/[name]-[hash]",
   // ws loads these optional native helpers with require() inside try/catch; they are not installed.
-  external: ["bufferutil", "utf-8-validate"],
+  // Baileys' optional peers (image and audio processing, link previews) are for media we do not send.
+  external: ["bufferutil", "utf-8-validate", "sharp", "jimp", "link-preview-js", "audio-decode"],
   // Bundled CommonJS dependencies call require() for node built-ins; ESM has none, so give them one.
   banner: {
     js: 'import { createRequire as __ocCreateRequire } from "node:module";\nconst require = __ocCreateRequire(import.meta.url);',

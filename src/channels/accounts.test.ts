@@ -13,17 +13,28 @@ test("token sources: tokenFile > botToken > TELEGRAM_BOT_TOKEN (default account 
   writeFileSync(join(dir, "token"), "111:from-file\n");
   symlinkSync(join(dir, "token"), join(dir, "link"));
   const env = { TELEGRAM_BOT_TOKEN: "222:from-env" };
-  assert.equal(resolveChannelAccounts(config({}), env)[0]!.tokenSource, "env");
-  assert.equal(resolveChannelAccounts(config({ botToken: "333:cfg" }), env)[0]!.token, "333:cfg");
-  const fromFile = resolveChannelAccounts(config({ botToken: "333:cfg", tokenFile: join(dir, "token") }), env)[0]!;
+  assert.equal(resolveChannelAccounts(config({}), env, "/nonexistent-credentials")[0]!.tokenSource, "env");
+  assert.equal(
+    resolveChannelAccounts(config({ botToken: "333:cfg" }), env, "/nonexistent-credentials")[0]!.token,
+    "333:cfg",
+  );
+  const fromFile = resolveChannelAccounts(
+    config({ botToken: "333:cfg", tokenFile: join(dir, "token") }),
+    env,
+    "/nonexistent-credentials",
+  )[0]!;
   assert.equal(fromFile.token, "111:from-file");
   assert.equal(fromFile.tokenSource, "tokenFile");
-  const link = resolveChannelAccounts(config({ tokenFile: join(dir, "link") }), {})[0]!;
+  const link = resolveChannelAccounts(config({ tokenFile: join(dir, "link") }), {}, "/nonexistent-credentials")[0]!;
   assert.equal(link.configured, false);
   assert.match(link.tokenError!, /symlink/);
-  const named = resolveChannelAccounts(config({ accounts: { work: {} } }), env)[0]!;
+  const named = resolveChannelAccounts(config({ accounts: { work: {} } }), env, "/nonexistent-credentials")[0]!;
   assert.equal(named.configured, false, "the env token serves only the default account");
-  assert.equal(resolveChannelAccounts({} as OpenClawConfig, env).length, 0, "no section, no account");
+  assert.equal(
+    resolveChannelAccounts({} as OpenClawConfig, env, "/nonexistent-credentials").length,
+    0,
+    "no section, no account",
+  );
 });
 
 test("accounts inherit the root's keys; ids are normalised; the transport key changes only with transport settings", () => {
@@ -34,15 +45,28 @@ test("accounts inherit the root's keys; ids are normalised; the transport key ch
       accounts: { a: { botToken: "1:x" }, b: { botToken: "2:y", dmPolicy: "open", allowFrom: ["*"] } },
     }),
     {},
+    "/nonexistent-credentials",
   );
   assert.equal(a!.dmPolicy, "allowlist");
   assert.deepEqual(a!.allowFrom, ["42", "43"]);
   assert.equal(b!.dmPolicy, "open");
   assert.equal(a!.groupPolicy, "allowlist", "groups default to the allowlist");
-  const before = resolveChannelAccounts(config({ botToken: "1:x", dmPolicy: "pairing" }), {})[0]!.transportKey;
-  assert.equal(resolveChannelAccounts(config({ botToken: "1:x", dmPolicy: "disabled" }), {})[0]!.transportKey, before);
+  const before = resolveChannelAccounts(
+    config({ botToken: "1:x", dmPolicy: "pairing" }),
+    {},
+    "/nonexistent-credentials",
+  )[0]!.transportKey;
+  assert.equal(
+    resolveChannelAccounts(config({ botToken: "1:x", dmPolicy: "disabled" }), {}, "/nonexistent-credentials")[0]!
+      .transportKey,
+    before,
+  );
   assert.notEqual(
-    resolveChannelAccounts(config({ botToken: "1:x", apiRoot: "http://127.0.0.1:1" }), {})[0]!.transportKey,
+    resolveChannelAccounts(
+      config({ botToken: "1:x", apiRoot: "http://127.0.0.1:1" }),
+      {},
+      "/nonexistent-credentials",
+    )[0]!.transportKey,
     before,
   );
 });

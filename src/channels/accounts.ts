@@ -3,10 +3,13 @@
  * `channels.<id>.accounts.<accountId>` lists several; an account inherits the root's keys it does not set
  * (a `groups` map replaces the root's whole). The token's source follows upstream: `tokenFile` > the
  * config's token (`botToken` for Telegram, `token` for Discord) > `TELEGRAM_BOT_TOKEN` / `DISCORD_BOT_TOKEN`
- * (default account only).
+ * (default account only). WhatsApp has no token: its credential is a linked device's files in
+ * `credentials/whatsapp/<accountId>/` (or `authDir`), and "configured" means linked.
  * @module
  */
 import { lstatSync, readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { isLinked } from "./whatsapp/auth-store.js";
 import type { Env } from "../config/paths.js";
 import type { OpenClawConfig } from "../config/schema.js";
 
@@ -48,15 +51,35 @@ export interface ChannelAccount {
 }
 
 /** The channels this gateway can run, in display order. */
-export const SUPPORTED_CHANNELS = ["telegram", "discord"] as const;
+export const SUPPORTED_CHANNELS = ["telegram", "discord", "whatsapp"] as const;
 export type SupportedChannel = (typeof SUPPORTED_CHANNELS)[number];
-export const CHANNEL_LABELS: Record<string, string> = { telegram: "Telegram", discord: "Discord" };
+export type TokenChannel = Exclude<SupportedChannel, "whatsapp">;
+export const CHANNEL_LABELS: Record<string, string> = {
+  telegram: "Telegram",
+  discord: "Discord",
+  whatsapp: "WhatsApp",
+};
 
-/** Per channel: the config key of the token, the variable for the default account, the id prefixes upstream accepts. */
-export const CHANNEL_KEYS: Record<SupportedChannel, { token: string; env: string; prefixes: RegExp }> = {
+/** Per token channel: the config key of the token, the variable for the default account, the id prefixes upstream accepts. */
+export const CHANNEL_KEYS: Record<TokenChannel, { token: string; env: string; prefixes: RegExp }> = {
   telegram: { token: "botToken", env: "TELEGRAM_BOT_TOKEN", prefixes: /^(telegram|tg):/i },
   discord: { token: "token", env: "DISCORD_BOT_TOKEN", prefixes: /^(discord|user):|^<@!?|>$/gi },
 };
+
+/** What a channel account lacks before it can start, with the command that fixes it. */
+export function notConfiguredReason(channel: string): string {
+  return channel === "whatsapp"
+    ? "not linked: run openclaw channels login --channel whatsapp"
+    : "no bot token configured";
+}
+
+/** WhatsApp numbers as upstream writes them (E.164, `+15551234567`); `*` stays; `whatsapp:` is dropped. */
+function normalizePhone(id: string): string {
+  const bare = id.replace(/^whatsapp:/i, "").trim();
+  if (bare === "*" || bare.startsWith("lid:")) return bare;
+  const digits = bare.replace(/[^\d]/g, "");
+  return digits ? `+${digits}` : "";
+}
 
 const TRANSPORT_KEYS = [
   "apiRoot",
@@ -77,7 +100,11 @@ export function normalizeIds(
   channel: SupportedChannel = "telegram",
 ): string[] {
   return (ids ?? [])
-    .map((id) => String(id).trim().replace(CHANNEL_KEYS[channel].prefixes, ""))
+    .map((id) =>
+      channel === "whatsapp"
+        ? normalizePhone(String(id))
+        : String(id).trim().replace(CHANNEL_KEYS[channel].prefixes, ""),
+    )
     .filter((id) => id !== "");
 }
 
@@ -114,21 +141,35 @@ function guildRules(guilds: unknown): Record<string, GroupRule> | undefined {
 }
 
 /** The accounts of every supported channel that the config mentions. */
-export function resolveChannelAccounts(config: OpenClawConfig, env: Env): ChannelAccount[] {
-  return SUPPORTED_CHANNELS.flatMap((channel) => resolveAccounts(channel, config, env));
+export function resolveChannelAccounts(config: OpenClawConfig, env: Env, credentialsDir: string): ChannelAccount[] {
+  return SUPPORTED_CHANNELS.flatMap((channel) => resolveAccounts(channel, config, env, credentialsDir));
 }
 
-function resolveAccounts(channel: SupportedChannel, config: OpenClawConfig, env: Env): ChannelAccount[] {
+/** Where a WhatsApp account keeps its linked device: `authDir`, else `credentials/whatsapp/<accountId>`. */
+export function whatsappAuthDir(settings: Record<string, unknown>, accountId: string, credentialsDir: string): string {
+  const configured =
+    typeof settings.authDir === "string" && settings.authDir.trim() ? settings.authDir.trim() : undefined;
+  if (!configured) return join(credentialsDir, "whatsapp", accountId);
+  return isAbsolute(configured) ? configured : resolve(credentialsDir, configured);
+}
+
+function resolveAccounts(
+  channel: SupportedChannel,
+  config: OpenClawConfig,
+  env: Env,
+  credentialsDir: string,
+): ChannelAccount[] {
   const section = (config.channels as Record<string, unknown> | undefined)?.[channel] as
     | Record<string, unknown>
     | undefined;
   if (!section) return [];
-  const keys = CHANNEL_KEYS[channel];
   const { accounts: rawAccounts, defaultAccount: _default, ...root } = section;
   const named = (rawAccounts ?? {}) as Record<string, Record<string, unknown>>;
   const ids = Object.keys(named).length > 0 ? Object.keys(named) : ["default"];
   return ids.map((accountId) => {
     const merged: Record<string, unknown> = { ...root, ...named[accountId] };
+    if (channel === "whatsapp") return whatsappAccount(accountId, merged, env, credentialsDir);
+    const keys = CHANNEL_KEYS[channel];
     // Discord's API override comes from the environment, as upstream's DISCORD_API_URL.
     if (channel === "discord" && env.DISCORD_API_URL) merged.apiUrl = env.DISCORD_API_URL;
     const file = typeof merged.tokenFile === "string" ? readTokenFile(merged.tokenFile) : undefined;
@@ -164,4 +205,40 @@ function resolveAccounts(channel: SupportedChannel, config: OpenClawConfig, env:
       ]),
     };
   });
+}
+
+function whatsappAccount(
+  accountId: string,
+  merged: Record<string, unknown>,
+  env: Env,
+  credentialsDir: string,
+): ChannelAccount {
+  const authDir = whatsappAuthDir(merged, accountId, credentialsDir);
+  const settings: Record<string, unknown> = {
+    ...merged,
+    authDir,
+    ...(env.OPENCLAW_WHATSAPP_WEB_SOCKET_URL ? { webSocketUrl: env.OPENCLAW_WHATSAPP_WEB_SOCKET_URL } : {}),
+    ...(env.OPENCLAW_WHATSAPP_SOCKET_MODULE ? { socketModule: env.OPENCLAW_WHATSAPP_SOCKET_MODULE } : {}),
+  };
+  return {
+    channel: "whatsapp",
+    accountId,
+    enabled: merged.enabled !== false,
+    configured: isLinked(authDir),
+    tokenSource: "none",
+    allowBots: false,
+    dmPolicy: (merged.dmPolicy as DmPolicy | undefined) ?? "pairing",
+    allowFrom: normalizeIds(merged.allowFrom as (string | number)[] | undefined, "whatsapp"),
+    groupPolicy: (merged.groupPolicy as GroupPolicy | undefined) ?? "allowlist",
+    ...(merged.groupAllowFrom ? { groupAllowFrom: normalizeIds(merged.groupAllowFrom as string[], "whatsapp") } : {}),
+    ...(merged.groups ? { groups: merged.groups as Record<string, GroupRule> } : {}),
+    settings,
+    transportKey: JSON.stringify([
+      authDir,
+      merged.enabled !== false,
+      settings.webSocketUrl ?? null,
+      settings.socketModule ?? null,
+      merged.watchdogMs ?? null,
+    ]),
+  };
 }

@@ -55,6 +55,10 @@ export interface TransportState {
   lastTransportActivityAt: number | null;
   reconnectAttempts: number;
   mode: string;
+  /** WhatsApp: the device is linked (its credentials are accepted). */
+  linked?: boolean | undefined;
+  /** WhatsApp: the QR code to scan while linking, null once linked. */
+  loginQr?: string | null | undefined;
 }
 
 /** A transport that has not started yet. */
@@ -108,6 +112,8 @@ export interface ChannelAdapter {
   /** Sends one chunk; `plain` when the platform refused the formatted form. Returns the platform's id. */
   send(target: OutboundTarget, text: string, options: { plain: boolean }): Promise<{ messageId: string }>;
   typing(target: OutboundTarget): Promise<void>;
+  /** Unlinks the account at the service (WhatsApp); true when the service confirmed it. */
+  logout?(): Promise<boolean>;
 }
 
 /** A send refused because of the markup itself (the manager then retries as plain text). */

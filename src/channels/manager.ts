@@ -12,7 +12,15 @@ import type { Env } from "../config/paths.js";
 import type { OpenClawConfig } from "../config/schema.js";
 import { atomicWriteFile } from "../files/fs-safe.js";
 import type { Logger } from "../logging/logger.js";
-import { CHANNEL_LABELS, resolveChannelAccounts, SUPPORTED_CHANNELS, type ChannelAccount } from "./accounts.js";
+import {
+  CHANNEL_LABELS,
+  notConfiguredReason,
+  resolveChannelAccounts,
+  SUPPORTED_CHANNELS,
+  type ChannelAccount,
+} from "./accounts.js";
+import { clearAuthDir } from "./whatsapp/auth-store.js";
+import { qrDataUrl } from "./whatsapp/qr.js";
 import {
   initialTransportState,
   MarkupRejectedError,
@@ -74,6 +82,21 @@ interface AccountRuntime {
   generation: number;
   /** Ids of recent deliveries and messages: a redelivered update is not answered twice. */
   seen: Map<string, number>;
+  /** A login (WhatsApp QR) was asked for: the account starts although it is not linked yet. */
+  loginRequested?: boolean | undefined;
+  /** The last QR handed out as an image, so a page can name the one it shows by its data URL. */
+  qrImage?: { qr: string; dataUrl: string } | undefined;
+}
+
+/** What `web.login.start` and `web.login.wait` answer. */
+export interface LoginState {
+  readonly connected: boolean;
+  readonly message: string;
+  /** The login stopped (logged out, replaced, cannot reach WhatsApp for good): waiting longer is pointless. */
+  readonly failed?: boolean | undefined;
+  /** The QR's text (for a terminal) and as a PNG data URL (for a page). */
+  readonly qr?: string | undefined;
+  readonly qrDataUrl?: string | undefined;
 }
 
 const SEEN_MAX = 5000;
@@ -86,6 +109,8 @@ async function loadAdapter(channel: string): Promise<AdapterFactory> {
       return (await import("./telegram/adapter.js")).createAdapter;
     case "discord":
       return (await import("./discord/adapter.js")).createAdapter;
+    case "whatsapp":
+      return (await import("./whatsapp/baileys.js")).createAdapter;
     default:
       throw new Error(`no adapter for channel ${channel}`);
   }
@@ -106,7 +131,7 @@ export class ChannelManager {
     this.#config = config;
     this.#deps = deps;
     this.#skipped = options.skip === true;
-    for (const account of resolveChannelAccounts(config, deps.env))
+    for (const account of resolveChannelAccounts(config, deps.env, deps.credentialsDir))
       this.#accounts.set(keyOf(account), this.#fresh(account));
   }
 
@@ -158,7 +183,9 @@ export class ChannelManager {
   /** A new config: only the accounts whose transport settings changed are restarted. */
   async applyConfig(config: OpenClawConfig): Promise<void> {
     this.#config = config;
-    const next = new Map(resolveChannelAccounts(config, this.#deps.env).map((a) => [keyOf(a), a]));
+    const next = new Map(
+      resolveChannelAccounts(config, this.#deps.env, this.#deps.credentialsDir).map((a) => [keyOf(a), a]),
+    );
     for (const account of next.values()) if (account.token) this.#deps.secret?.(account.token);
     const jobs: Promise<void>[] = [];
     for (const [key, rt] of this.#accounts) {
@@ -204,7 +231,8 @@ export class ChannelManager {
     // After a start in progress, check again: it may have been stopped meanwhile.
     if (rt.starting) return rt.starting.then(() => this.#startAccount(rt));
     const { account } = rt;
-    if (this.#stopping || !account.enabled || !account.configured || rt.adapter) return Promise.resolve();
+    const linkable = account.configured || rt.loginRequested === true;
+    if (this.#stopping || !account.enabled || !linkable || rt.adapter) return Promise.resolve();
     rt.starting = this.#open(rt).finally(() => (rt.starting = undefined));
     return rt.starting;
   }
@@ -219,11 +247,20 @@ export class ChannelManager {
       if (generation !== rt.generation || this.#stopping) return; // stopped while the library loaded
       const cursorFile = join(this.#deps.stateDir, "channels", `${account.channel}-${account.accountId}.json`);
       rt.adapter = factory(
-        { channel: account.channel, accountId: account.accountId, token: account.token!, settings: account.settings },
+        {
+          channel: account.channel,
+          accountId: account.accountId,
+          token: account.token ?? "",
+          settings: account.settings,
+        },
         {
           log: this.#deps.log,
           inbound: (message) => void this.#inbound(rt, message),
-          state: (patch) => Object.assign(rt.transport, patch),
+          state: (patch) => {
+            Object.assign(rt.transport, patch);
+            // Linked by a QR scan: the account is configured from now on (its credentials exist).
+            if (patch.linked && !rt.account.configured) rt.account = { ...rt.account, configured: true };
+          },
           cursor: {
             load: () => {
               try {
@@ -310,11 +347,12 @@ export class ChannelManager {
       lastStopAt: rt.lastStopAt,
       lastError: this.#skipped
         ? null
-        : (t.lastError ?? account.tokenError ?? (account.configured ? null : "no bot token configured")),
+        : (t.lastError ?? account.tokenError ?? (account.configured ? null : notConfiguredReason(account.channel))),
       lastProbeAt: rt.lastProbeAt,
       tokenSource: this.#skipped ? "none" : account.tokenSource,
       tokenStatus: account.configured ? "available" : "missing",
       mode: t.mode,
+      ...(account.channel === "whatsapp" ? { linked: t.linked ?? account.configured } : {}),
       dmPolicy: account.dmPolicy,
       allowFrom: account.allowFrom,
       ...(this.#skipped ? { stateReason: "not configured (OPENCLAW_SKIP_CHANNELS=1)" } : {}),
@@ -348,7 +386,10 @@ export class ChannelManager {
             accountId: rt.account.accountId,
             kind: "config",
             message: String(snap.lastError),
-            fix: `Give it a token: openclaw channels add --channel ${rt.account.channel} --token <token>`,
+            fix:
+              rt.account.channel === "whatsapp"
+                ? "Link it: openclaw channels login --channel whatsapp"
+                : `Give it a token: openclaw channels add --channel ${rt.account.channel} --token <token>`,
           },
         ];
       if (snap.state === "error" || snap.state === "disconnected")
@@ -400,6 +441,120 @@ export class ChannelManager {
     };
   }
 
+  /**
+   * Starts linking an account (WhatsApp): the adapter runs although nothing is linked yet, and this
+   * resolves with the first QR code, or as soon as it is connected (already linked), within `timeoutMs`.
+   * `force` unlinks and deletes the current credentials first.
+   */
+  async loginStart(
+    channel: string,
+    accountId = "default",
+    options: { force?: boolean; timeoutMs?: number } = {},
+  ): Promise<LoginState> {
+    const rt = this.#loginAccount(channel, accountId);
+    if (options.force) await this.#unlink(rt);
+    else if (rt.transport.connected) return { connected: true, message: `already linked (${channel} ${accountId})` };
+    rt.loginRequested = true;
+    if (!rt.adapter || rt.transport.terminal) {
+      await this.#stopAccount(rt, 5000);
+      await this.#startAccount(rt);
+    }
+    return this.loginWait(channel, accountId, { timeoutMs: options.timeoutMs ?? 30_000 });
+  }
+
+  /**
+   * Waits until the account is linked, its QR code changes from `currentQr`, it fails for good, or
+   * `timeoutMs` passes; whichever first.
+   */
+  async loginWait(
+    channel: string,
+    accountId = "default",
+    options: { timeoutMs?: number; currentQr?: string | undefined; currentQrDataUrl?: string | undefined } = {},
+  ): Promise<LoginState> {
+    const rt = this.#loginAccount(channel, accountId);
+    // Upstream's UI names the QR it shows by its data URL; ours and the CLI by its text.
+    const shown =
+      options.currentQr ??
+      (options.currentQrDataUrl !== undefined && rt.qrImage?.dataUrl === options.currentQrDataUrl
+        ? rt.qrImage.qr
+        : undefined);
+    const deadline = this.#now() + Math.min(options.timeoutMs ?? 120_000, 300_000);
+    for (;;) {
+      const t = rt.transport;
+      if (t.connected) {
+        rt.loginRequested = false;
+        if (!rt.account.configured) rt.account = { ...rt.account, configured: true };
+        return { connected: true, message: `linked: ${CHANNEL_LABELS[channel] ?? channel} ${accountId} is connected` };
+      }
+      if (t.terminal || (!rt.adapter && !rt.starting))
+        return { connected: false, failed: true, message: t.lastError ?? "the login stopped; start it again" };
+      const qr = t.loginQr ?? undefined;
+      if (qr && qr !== shown) {
+        if (rt.qrImage?.qr !== qr) rt.qrImage = { qr, dataUrl: await qrDataUrl(qr) };
+        return {
+          connected: false,
+          message: "Scan this QR code in WhatsApp → Settings → Linked devices → Link a device",
+          qr,
+          qrDataUrl: rt.qrImage.dataUrl,
+        };
+      }
+      if (this.#now() >= deadline)
+        return {
+          connected: false,
+          message: qr ? "still waiting for the QR code to be scanned" : "still waiting for WhatsApp",
+          ...(qr ? { qr } : {}),
+        };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Unlinks an account: stops it, tells WhatsApp (when connected), deletes its credentials. */
+  async logout(channel: string, accountId = "default"): Promise<{ cleared: boolean; loggedOut: boolean }> {
+    const rt = this.#loginAccount(channel, accountId);
+    return this.#unlink(rt);
+  }
+
+  async #unlink(rt: AccountRuntime): Promise<{ cleared: boolean; loggedOut: boolean }> {
+    const loggedOut = (await rt.adapter?.logout?.().catch(() => false)) ?? false;
+    await this.#stopAccount(rt, 5000);
+    const cleared = clearAuthDir(String(rt.account.settings.authDir));
+    rt.account = { ...rt.account, configured: false };
+    rt.transport = freshTransport();
+    rt.loginRequested = false;
+    this.#deps.log.info("channel account unlinked", {
+      channel: rt.account.channel,
+      account: rt.account.accountId,
+      cleared,
+      loggedOut,
+    });
+    return { cleared, loggedOut };
+  }
+
+  #loginAccount(channel: string, accountId: string): AccountRuntime {
+    if (channel !== "whatsapp")
+      throw new ChannelError(
+        `channel ${channel} does not support login`,
+        "Only WhatsApp links by QR; Telegram and Discord use a bot token (openclaw channels add)",
+      );
+    const rt = this.#accounts.get(`${channel}:${accountId}`);
+    if (!rt)
+      throw new ChannelError(
+        `no ${channel} account "${accountId}" in the config`,
+        `Add it: openclaw channels add --channel ${channel}${accountId === "default" ? "" : ` --account ${accountId}`}`,
+      );
+    if (!rt.account.enabled)
+      throw new ChannelError(
+        `${channel} account "${accountId}" is disabled in the config`,
+        `Enable it: openclaw channels add --channel ${channel}`,
+      );
+    if (this.#skipped)
+      throw new ChannelError(
+        "channels are off (OPENCLAW_SKIP_CHANNELS=1)",
+        "Start the gateway without OPENCLAW_SKIP_CHANNELS",
+      );
+    return rt;
+  }
+
   /** For `health`: each channel's default account flattened, plus every account. */
   health(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -423,7 +578,7 @@ export class ChannelManager {
     text: string;
   }): Promise<{ messageIds: string[]; chunks: number }> {
     const rt = this.#pick(input.channel, input.accountId);
-    const target: OutboundTarget = { chatId: input.to.replace(/^(telegram|tg):/i, "") };
+    const target: OutboundTarget = { chatId: chatIdFor(input.channel, input.to) };
     return this.#deliver(rt, target, input.text);
   }
 
@@ -705,4 +860,12 @@ function probeView(probe: ProbeOutcome): Record<string, unknown> {
         }
       : {}),
   };
+}
+
+/** A `send` target as the platform names the chat: WhatsApp numbers become JIDs; prefixes are dropped. */
+export function chatIdFor(channel: string, to: string): string {
+  if (channel !== "whatsapp") return to.replace(/^(telegram|tg|discord|channel):/i, "");
+  const bare = to.replace(/^whatsapp:/i, "").trim();
+  if (bare.includes("@")) return bare;
+  return `${bare.replace(/\D/g, "")}@s.whatsapp.net`;
 }

@@ -154,6 +154,42 @@ const discordAccount = {
   stallSeconds: v.optional(int(1, 600)),
 };
 
+/** A WhatsApp sender as upstream writes it: an E.164 number (`+15551234567`), or "*". */
+const phoneIds = v.array(
+  v.pipe(
+    v.union([v.string(), v.number()]),
+    v.check(
+      (id) => String(id).trim() === "*" || /^(whatsapp:)?\+?[\d\s()-]{6,20}$/.test(String(id).trim()),
+      'Expected a phone number in E.164 form, for example "+15551234567", or "*"',
+    ),
+  ),
+);
+
+/** One WhatsApp account's keys (also the channel root's). */
+const whatsappAccount = {
+  enabled: v.optional(v.boolean()),
+  name: v.optional(v.string()),
+  authDir: v.optional(nonEmpty),
+  dmPolicy: v.optional(v.picklist(DM_POLICIES)),
+  allowFrom: v.optional(phoneIds),
+  groupPolicy: v.optional(v.picklist(GROUP_POLICIES)),
+  groupAllowFrom: v.optional(phoneIds),
+  groups: v.optional(
+    v.record(
+      v.string(),
+      v.looseObject({
+        requireMention: v.optional(v.boolean()),
+        enabled: v.optional(v.boolean()),
+        allowFrom: v.optional(phoneIds),
+      }),
+    ),
+  ),
+  sendReadReceipts: v.optional(v.boolean()),
+  textChunkLimit: v.optional(int(1, 4000)),
+  /** How long a connected socket may carry no traffic before it is declared dead and replaced. */
+  watchdogMs: v.optional(int(10_000, 3_600_000)),
+};
+
 /** Upstream's rules: `allowlist` needs a sender, `open` needs "*" (with concrete ids only, it admits only those). */
 const dmPolicyRule = <T extends { dmPolicy?: string | undefined; allowFrom?: (string | number)[] | undefined }>() =>
   v.check<T, string>(
@@ -275,6 +311,16 @@ export const configSchema = v.partial(
             v.looseObject({
               ...discordAccount,
               accounts: v.optional(v.record(accountId, v.pipe(v.looseObject(discordAccount), dmPolicyRule()))),
+              defaultAccount: v.optional(accountId),
+            }),
+            dmPolicyRule(),
+          ),
+        ),
+        whatsapp: v.optional(
+          v.pipe(
+            v.looseObject({
+              ...whatsappAccount,
+              accounts: v.optional(v.record(accountId, v.pipe(v.looseObject(whatsappAccount), dmPolicyRule()))),
               defaultAccount: v.optional(accountId),
             }),
             dmPolicyRule(),

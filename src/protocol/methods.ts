@@ -53,6 +53,8 @@ export const METHOD_SCOPES: Readonly<Record<string, OperatorScope | null>> = {
   "channels.start": "operator.admin",
   "channels.stop": "operator.admin",
   "channels.logout": "operator.admin",
+  "web.login.start": "operator.admin",
+  "web.login.wait": "operator.admin",
   send: "operator.write",
   "device.pair.list": "operator.pairing",
   "device.pair.approve": "operator.pairing",

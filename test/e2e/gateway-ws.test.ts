@@ -43,6 +43,8 @@ const METHODS = [
   "channels.start",
   "channels.stop",
   "channels.logout",
+  "web.login.start",
+  "web.login.wait",
   "send",
   "device.pair.list",
   "device.pair.approve",

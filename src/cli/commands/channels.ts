@@ -1,10 +1,18 @@
 /**
- * `openclaw channels status|add|remove`: status from the running gateway (or from the config alone
- * when it does not answer, said so), and the config edits that add or remove an account.
+ * `openclaw channels status|add|remove|login|logout`: status from the running gateway (or from the
+ * config alone when it does not answer, said so), the config edits that add or remove an account, and
+ * WhatsApp's QR linking (through the running gateway, or in this process when none runs).
  * @module
  */
 import type { Command } from "commander";
-import { CHANNEL_KEYS, CHANNEL_LABELS, resolveChannelAccounts, SUPPORTED_CHANNELS } from "../../channels/accounts.js";
+import {
+  CHANNEL_KEYS,
+  CHANNEL_LABELS,
+  notConfiguredReason,
+  resolveChannelAccounts,
+  SUPPORTED_CHANNELS,
+  type TokenChannel,
+} from "../../channels/accounts.js";
 
 /** What a pasted token should look like, to catch a wrong paste before anything is written. */
 const TOKEN_FORMATS = {
@@ -66,9 +74,11 @@ export function renderChannelLines(status: Record<string, unknown>, now: number)
 
 /** What the config alone says, when no gateway answers. */
 function fromConfig(ctx: CliContext, channel?: string): Record<string, unknown> {
-  const accounts = resolveChannelAccounts(loadConfig(ctx.paths.configPath, ctx.env).config, ctx.env).filter(
-    (a) => !channel || a.channel === channel,
-  );
+  const accounts = resolveChannelAccounts(
+    loadConfig(ctx.paths.configPath, ctx.env).config,
+    ctx.env,
+    ctx.paths.credentialsDir,
+  ).filter((a) => !channel || a.channel === channel);
   const order = SUPPORTED_CHANNELS.filter((id) => accounts.some((a) => a.channel === id));
   return {
     ts: Date.now(),
@@ -89,7 +99,7 @@ function fromConfig(ctx: CliContext, channel?: string): Record<string, unknown> 
             state: "stopped",
             tokenSource: a.tokenSource,
             tokenStatus: a.configured ? "available" : "missing",
-            lastError: a.tokenError ?? (a.configured ? null : "no bot token configured"),
+            lastError: a.tokenError ?? (a.configured ? null : notConfiguredReason(a.channel)),
           })),
       ]),
     ),
@@ -104,6 +114,43 @@ function checkChannel(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** Adds (or enables) a WhatsApp account in the config; a second account moves the first under accounts. */
+function addWhatsApp(
+  ctx: CliContext,
+  account: string,
+  opts: { authDir?: string | undefined; name?: string | undefined },
+) {
+  const config = loadConfig(ctx.paths.configPath, ctx.env).config;
+  const section = (config.channels as Record<string, unknown> | undefined)?.whatsapp as
+    | Record<string, unknown>
+    | undefined;
+  const named = section?.accounts !== undefined || account !== "default";
+  const base = named ? ["channels", "whatsapp", "accounts", account] : ["channels", "whatsapp"];
+  const edits: ConfigEdit[] = [{ path: [...base, "enabled"], value: true }];
+  if (named && section && section.accounts === undefined && section.authDir !== undefined) {
+    edits.push({ path: ["channels", "whatsapp", "accounts", "default", "authDir"], value: section.authDir });
+    edits.push({ path: ["channels", "whatsapp", "authDir"], value: undefined });
+  }
+  if (opts.authDir) edits.push({ path: [...base, "authDir"], value: opts.authDir });
+  if (opts.name) edits.push({ path: [...base, "name"], value: opts.name });
+  updateConfig({
+    configPath: ctx.paths.configPath,
+    logsDir: ctx.paths.logsDir,
+    env: ctx.env,
+    edits,
+    command: "channels add",
+    now: ctx.now(),
+  });
+}
+
+/** Whether the config already has this WhatsApp account (enabled). */
+function hasWhatsApp(ctx: CliContext, account: string): boolean {
+  const config = loadConfig(ctx.paths.configPath, ctx.env).config;
+  return resolveChannelAccounts(config, ctx.env, ctx.paths.credentialsDir).some(
+    (a) => a.channel === "whatsapp" && a.accountId === account && a.enabled,
+  );
+}
+
 function checkAccount(raw: string | undefined): string {
   if (raw === undefined) return "default";
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw))
@@ -112,7 +159,7 @@ function checkAccount(raw: string | undefined): string {
 }
 
 export function register(program: Command, ctx: CliContext, done: (code: number) => void): void {
-  const channels = program.command("channels").description("Messaging channels: status, add, remove");
+  const channels = program.command("channels").description("Messaging channels: status, add, remove, login, logout");
 
   addRpcOptions(
     channels
@@ -156,8 +203,9 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
   channels
     .command("add")
     .description("Add or update a channel account in the config (the running gateway starts it)")
-    .requiredOption("--channel <channel>", "telegram or discord")
+    .requiredOption("--channel <channel>", "telegram, discord or whatsapp")
     .option("--account <id>", "account id (default: default)")
+    .option("--auth-dir <dir>", "WhatsApp: where the linked device's credentials live")
     .option("--token <token>", "the bot token (Telegram: @BotFather; Discord: Developer Portal → Bot)")
     .option("--token-file <path>", "a file holding the token")
     .option("--use-env", "use TELEGRAM_BOT_TOKEN / DISCORD_BOT_TOKEN from the gateway's environment")
@@ -166,6 +214,7 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
       (opts: {
         channel: string;
         account?: string;
+        authDir?: string;
         token?: string;
         tokenFile?: string;
         useEnv?: boolean;
@@ -173,16 +222,30 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
       }) => {
         const channel = checkChannel(opts.channel)!;
         const account = checkAccount(opts.account);
+        if (channel === "whatsapp") {
+          if (opts.token || opts.tokenFile || opts.useEnv)
+            throw new UsageError(
+              "WhatsApp has no bot token: it links by QR",
+              "openclaw channels add --channel whatsapp, then openclaw channels login --channel whatsapp",
+            );
+          addWhatsApp(ctx, account, { authDir: opts.authDir, name: opts.name });
+          ctx.print(
+            `Added WhatsApp account "${account}" to ${ctx.paths.configPath}. Link it: openclaw channels login --channel whatsapp${account === "default" ? "" : ` --account ${account}`}`,
+          );
+          done(EXIT.ok);
+          return;
+        }
+        if (opts.authDir) throw new UsageError("--auth-dir is for WhatsApp only", "Drop --auth-dir");
         const given = [opts.token, opts.tokenFile, opts.useEnv].filter(Boolean).length;
         if (given !== 1)
           throw new UsageError(
             "give exactly one of --token, --token-file, --use-env",
             "Example: openclaw channels add --channel telegram --token 123456:ABC…",
           );
-        const format = TOKEN_FORMATS[channel as keyof typeof TOKEN_FORMATS];
+        const format = TOKEN_FORMATS[channel as TokenChannel];
         if (opts.token !== undefined && !format.pattern.test(opts.token))
           throw new UsageError(`that does not look like a ${CHANNEL_LABELS[channel]} bot token`, format.hint);
-        const keys = CHANNEL_KEYS[channel as keyof typeof CHANNEL_KEYS];
+        const keys = CHANNEL_KEYS[channel as TokenChannel];
         if (opts.useEnv && account !== "default")
           throw new UsageError(
             `${keys.env} serves only the default account`,
@@ -227,10 +290,12 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
       },
     );
 
+  registerLogin(channels, ctx, done);
+
   channels
     .command("remove")
     .description("Disable a channel account (--delete removes it from the config)")
-    .requiredOption("--channel <channel>", "telegram or discord")
+    .requiredOption("--channel <channel>", "telegram, discord or whatsapp")
     .option("--account <id>", "account id (default: default)")
     .option("--delete", "remove its keys, token included")
     .action((opts: { channel: string; account?: string; delete?: boolean }) => {
@@ -262,4 +327,51 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
       );
       done(EXIT.ok);
     });
+}
+
+function registerLogin(channels: Command, ctx: CliContext, done: (code: number) => void): void {
+  addRpcOptions(
+    channels
+      .command("login")
+      .description("Link WhatsApp by QR code (through the running gateway, or in this process when none runs)")
+      .requiredOption("--channel <channel>", "whatsapp")
+      .option("--account <id>", "account id (default: default)")
+      .option("--force", "unlink the current device first and link anew"),
+    300_000,
+  ).action(async (opts: RpcOptions & { channel: string; account?: string; force?: boolean }) => {
+    const channel = checkChannel(opts.channel)!;
+    if (channel !== "whatsapp")
+      throw new UsageError(
+        `${CHANNEL_LABELS[channel]} does not link by QR`,
+        `Give it a bot token: openclaw channels add --channel ${channel} --token <token>`,
+      );
+    const account = checkAccount(opts.account);
+    if (!hasWhatsApp(ctx, account)) {
+      addWhatsApp(ctx, account, {});
+      ctx.print(`Added WhatsApp account "${account}" to ${ctx.paths.configPath}.`);
+    }
+    const { loginWhatsApp } = await import("./channels-login.js");
+    const linked = await loginWhatsApp(ctx, opts, account, opts.force === true);
+    done(linked ? EXIT.ok : EXIT.failure);
+  });
+
+  addRpcOptions(
+    channels
+      .command("logout")
+      .description("Unlink WhatsApp and delete its credentials")
+      .requiredOption("--channel <channel>", "whatsapp")
+      .option("--account <id>", "account id (default: default)"),
+    30_000,
+  ).action(async (opts: RpcOptions & { channel: string; account?: string }) => {
+    const channel = checkChannel(opts.channel)!;
+    const account = checkAccount(opts.account);
+    if (channel !== "whatsapp")
+      throw new UsageError(
+        `${CHANNEL_LABELS[channel]} has no session to unlink`,
+        `Its credential is the bot token: openclaw channels remove --channel ${channel} --delete`,
+      );
+    const { logoutWhatsApp } = await import("./channels-login.js");
+    await logoutWhatsApp(ctx, opts, account);
+    done(EXIT.ok);
+  });
 }

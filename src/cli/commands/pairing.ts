@@ -21,7 +21,11 @@ function pickChannel(ctx: CliContext, positional: string | undefined, flag: stri
     return named;
   }
   const configured = [
-    ...new Set(resolveChannelAccounts(loadConfig(ctx.paths.configPath, ctx.env).config, ctx.env).map((a) => a.channel)),
+    ...new Set(
+      resolveChannelAccounts(loadConfig(ctx.paths.configPath, ctx.env).config, ctx.env, ctx.paths.credentialsDir).map(
+        (a) => a.channel,
+      ),
+    ),
   ];
   if (configured.length === 1) return configured[0]!;
   throw new UsageError(

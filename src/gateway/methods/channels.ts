@@ -10,6 +10,17 @@ const accountId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "Expected 
 const target = v.looseObject({ channel: channelId, accountId: v.optional(accountId) });
 const sent = new Map<string, { at: number; result: unknown }>();
 
+/** A manager call whose refusals (no such account, not supported) become INVALID_REQUEST with the hint. */
+async function channelCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ChannelError)
+      throw new GatewayError(ErrorCodes.INVALID_REQUEST, error.message, { details: { hint: error.hint } });
+    throw error;
+  }
+}
+
 export const handlers: Record<string, MethodHandler> = {
   "channels.status": async ({ runtime, params }) => {
     const p = parseParams(
@@ -44,10 +55,50 @@ export const handlers: Record<string, MethodHandler> = {
     };
   },
 
-  "channels.logout": ({ params }) => {
+  "channels.logout": async ({ runtime, params }) => {
     const p = parseParams("channels.logout", target, params);
-    // Telegram has no session to unlink: its credential is the bot token in the config.
-    throw invalidRequest(`channel ${p.channel} does not support logout`);
+    // Telegram and Discord have no session to unlink: their credential is the bot token in the config.
+    if (p.channel !== "whatsapp") throw invalidRequest(`channel ${p.channel} does not support logout`);
+    const outcome = await channelCall(() => runtime.channels.logout(p.channel, p.accountId));
+    return { channel: p.channel, accountId: p.accountId ?? "default", ...outcome };
+  },
+
+  "web.login.start": async ({ runtime, params }) => {
+    const p = parseParams(
+      "web.login.start",
+      v.looseObject({
+        channel: v.optional(channelId),
+        accountId: v.optional(accountId),
+        force: v.optional(v.boolean()),
+        timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(120_000))),
+      }),
+      params,
+    );
+    return channelCall(() =>
+      runtime.channels.loginStart(p.channel ?? "whatsapp", p.accountId, { force: p.force, timeoutMs: p.timeoutMs }),
+    );
+  },
+
+  "web.login.wait": async ({ runtime, params }) => {
+    const p = parseParams(
+      "web.login.wait",
+      v.looseObject({
+        channel: v.optional(channelId),
+        accountId: v.optional(accountId),
+        timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(300_000))),
+        currentQrDataUrl: v.optional(v.pipe(v.string(), v.maxLength(100_000))),
+        currentQr: v.optional(v.pipe(v.string(), v.maxLength(10_000))),
+      }),
+      params,
+    );
+    const channel = p.channel ?? "whatsapp";
+    return channelCall(() =>
+      runtime.channels.loginWait(channel, p.accountId, {
+        timeoutMs: p.timeoutMs,
+        currentQr: p.currentQr,
+        currentQrDataUrl: p.currentQrDataUrl,
+      }),
+    );
   },
 
   send: async ({ runtime, params }) => {

@@ -57,6 +57,8 @@ const METHODS: Readonly<Record<string, Family>> = {
   "channels.start": channels,
   "channels.stop": channels,
   "channels.logout": channels,
+  "web.login.start": channels,
+  "web.login.wait": channels,
   send: channels,
   "device.pair.list": devices,
   "device.pair.approve": devices,
