@@ -8,7 +8,7 @@ import { test } from "node:test";
 import type { AdapterHost, TransportState } from "../contract.js";
 import { clearAuthDir, isLinked, openAuthState, type BaileysAuthLib } from "./auth-store.js";
 import { createAdapter } from "./baileys.js";
-import { normalize, senderIdOf, textOf } from "./adapter.js";
+import { normalize, senderIdOf, textOf, type WaSocket } from "./adapter.js";
 
 const own = { id: "15550009999:7@s.whatsapp.net", lid: "88888@lid" };
 
@@ -68,7 +68,7 @@ test("messages: DMs and groups, LIDs with their phone number, mentions and repli
 });
 
 const lib: BaileysAuthLib = {
-  initAuthCreds: () => ({ fresh: true }),
+  initAuthCreds: (): Record<string, unknown> => ({ fresh: true }),
   BufferJSON: { replacer: (_k, v) => v, reviver: (_k, v) => v },
   appStateSyncKey: (v) => ({ wrapped: v }),
 };
@@ -173,7 +173,7 @@ test("a send without a live listener fails fast (the manager retries); typing ma
   const adapter = createWhatsAppAdapter(
     { channel: "whatsapp", accountId: "default", token: "", settings: { authDir: dir } },
     { ...host, inbound: (m) => inbound.push(m) },
-    { makeSocket: async () => sock, authLib: async () => lib },
+    { makeSocket: async () => sock as unknown as WaSocket, authLib: async () => lib },
   );
   try {
     const starting = adapter.start();
