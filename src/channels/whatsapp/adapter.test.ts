@@ -79,9 +79,10 @@ test("credentials: files 0600 in a 0700 directory; the previous creds.json is ke
     const auth = openAuthState(dir, lib);
     assert.deepEqual(auth.state.creds, { fresh: true });
     assert.equal(isLinked(dir), false);
-    auth.state.creds.me = { id: "1@s.whatsapp.net" };
+    const creds = auth.state.creds as Record<string, unknown>;
+    creds.me = { id: "1@s.whatsapp.net" };
     auth.saveCreds();
-    auth.state.creds.me = { id: "2@s.whatsapp.net" };
+    creds.me = { id: "2@s.whatsapp.net" };
     auth.saveCreds();
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     assert.equal(statSync(join(dir, "creds.json")).mode & 0o777, 0o600);
