@@ -15,11 +15,16 @@ import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { browserUnavailable, launchBrowser } from "./browser.js";
 import { startFakeModelServer, type FakeModelServer } from "./fake-model-server.js";
+import { FAKE_SOCKET_MODULE, startWhatsAppControl } from "./fake-whatsapp.js";
 import { freePort, startGateway, type RunningGateway } from "./gateway-harness.js";
 import { BIN, makeHome } from "./harness.js";
 
 // What the callbacks given to page.evaluate use, in the browser (the tests are type-checked without the DOM).
-declare const document: { querySelector(selector: string): { textContent: string | null; value?: string } | null };
+declare const document: {
+  querySelector(
+    selector: string,
+  ): { textContent: string | null; value?: string; getAttribute?(name: string): string | null } | null;
+};
 declare const sessionStorage: { readonly length: number; key(i: number): string | null };
 declare const localStorage: { getItem(key: string): string | null };
 declare const window: Record<string, unknown>;
@@ -314,6 +319,44 @@ test("a wrong token is named with its code and fix; a foreign origin is refused"
 });
 
 const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
+
+test("channels: WhatsApp links from the page by QR, then shows connected", { skip }, async () => {
+  const control = await startWhatsAppControl();
+  const port = await freePort();
+  const gw = await startGateway({
+    port,
+    env: { OPENCLAW_WHATSAPP_SOCKET_MODULE: FAKE_SOCKET_MODULE, OPENCLAW_FAKE_WHATSAPP_CONTROL: control.url },
+    config: { gateway: { mode: "local", port }, channels: { whatsapp: { enabled: true } } },
+  });
+  try {
+    const context = await browser.newContext();
+    const page = await openPage(context, `${await dashboardUrl(gw)}`);
+    await connected(page);
+    await page.click('nav a[href="/channels"]');
+    const row = page.locator('tr[data-channel="whatsapp"]');
+    await row.locator("text=not linked: run openclaw channels login --channel whatsapp").waitFor();
+    await row.locator("button >> text=Link with QR").click();
+    const socket = await control.live();
+    socket.qr("2@page-qr,FFFF");
+    const qr = page.locator("img.qr");
+    await qr.waitFor();
+    assert.match(String(await qr.getAttribute("src")), /^data:image\/png;base64,/);
+    socket.qr("2@page-qr-two,GGGG");
+    await page.waitForFunction(
+      (first) => document.querySelector("img.qr")?.getAttribute?.("src") !== first,
+      await qr.getAttribute("src"),
+    );
+    socket.link();
+    await row.locator(".pill >> text=connected").waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator("img.qr").count(), 0);
+    await row.locator("button >> text=Unlink").waitFor();
+    await context.close();
+  } finally {
+    await gw.stop();
+    gw.home.cleanup();
+    await control.close();
+  }
+});
 
 /** A browser on another host: two network namespaces joined by a veth pair (as gateway-netns.test.ts). */
 function netnsUnavailable(): string | undefined {

@@ -105,7 +105,12 @@ export const t = {
   },
   channels: {
     notConfigured:
-      "No channel is configured. Add one with openclaw channels add --channel telegram --token <token> (see docs/channels-telegram.md).",
+      "No channel is configured. Add one: openclaw channels add --channel telegram --token <token>, --channel discord --token <token>, or --channel whatsapp (then link it here).",
+    link: "Link with QR",
+    unlink: "Unlink",
+    linking: "Waiting for the scan…",
+    linked: "Linked.",
+    confirmUnlink: (account: string) => `Unlink WhatsApp account ${account} and delete its credentials?`,
     channel: "Channel",
     account: "Account",
     state: "State",

@@ -16,6 +16,7 @@ interface Account {
   lastError?: string | null;
   lastInboundAt?: number | null;
   dmPolicy?: string;
+  linked?: boolean;
   probe?: { ok?: boolean; error?: string; bot?: { username?: string } };
 }
 interface ChannelsStatus {
@@ -26,14 +27,59 @@ interface ChannelsStatus {
   skipped?: string;
 }
 
+interface LoginState {
+  connected: boolean;
+  failed?: boolean;
+  message: string;
+  qrDataUrl?: string;
+}
+
 export class ChannelsPage extends Page {
-  static override properties = { ...Page.properties, status: { state: true }, probing: { state: true } };
+  static override properties = {
+    ...Page.properties,
+    status: { state: true },
+    probing: { state: true },
+    login: { state: true },
+  };
   declare status: ChannelsStatus | undefined;
   declare probing: boolean;
+  /** A WhatsApp link in progress: the account, the QR shown, what WhatsApp said last. */
+  declare login: { accountId: string; qrDataUrl?: string; message: string } | undefined;
+  #loginRun = 0;
 
   constructor() {
     super();
     this.probing = false;
+  }
+
+  protected override unload(): void {
+    this.#loginRun++; // a page left ends its wait loop
+  }
+
+  /** `web.login.start`, then `web.login.wait` until linked, failed, or the page is left; each new QR shown. */
+  async #link(accountId: string): Promise<void> {
+    const run = ++this.#loginRun;
+    this.login = { accountId, message: t.channels.linking };
+    let state = await this.call<LoginState>("web.login.start", { channel: "whatsapp", accountId, timeoutMs: 30_000 });
+    while (state && run === this.#loginRun) {
+      if (state.qrDataUrl) this.login = { accountId, qrDataUrl: state.qrDataUrl, message: state.message };
+      if (state.connected || state.failed) {
+        this.login = state.connected ? undefined : { accountId, message: state.message };
+        await this.load();
+        return;
+      }
+      state = await this.call<LoginState>("web.login.wait", {
+        channel: "whatsapp",
+        accountId,
+        currentQrDataUrl: this.login?.qrDataUrl,
+        timeoutMs: 30_000,
+      });
+    }
+  }
+
+  async #unlink(accountId: string): Promise<void> {
+    if (!confirm(t.channels.confirmUnlink(accountId))) return;
+    if (await this.call("channels.logout", { channel: "whatsapp", accountId })) await this.load();
   }
 
   protected override async load(probe = false): Promise<void> {
@@ -43,11 +89,38 @@ export class ChannelsPage extends Page {
     if (status) this.status = status;
   }
 
+  #whatsappActions(a: Account) {
+    if (!this.conn.can("web.login.start")) return nothing;
+    const linked = a.linked === true && a.state !== "error";
+    return html`<div class="actions">
+      ${
+        linked
+          ? html`<button class="secondary" @click=${() => void this.#unlink(a.accountId)}>${t.channels.unlink}</button>`
+          : html`<button
+              @click=${() => void this.#link(a.accountId)}
+              ?disabled=${this.login?.accountId === a.accountId}
+            >
+              ${t.channels.link}
+            </button>`
+      }
+    </div>`;
+  }
+
+  #renderLogin() {
+    const login = this.login;
+    if (!login) return nothing;
+    return html`<section class="card" data-login=${login.accountId} aria-live="polite">
+      <h2>WhatsApp ${login.accountId}</h2>
+      <p>${login.message}</p>
+      ${login.qrDataUrl ? html`<img class="qr" alt="WhatsApp QR code" src=${login.qrDataUrl} width="264" height="264" />` : nothing}
+    </section>`;
+  }
+
   override render() {
     const s = this.status;
     return html`
       <h1>${t.nav.channels}</h1>
-      ${this.renderError()}
+      ${this.renderError()} ${this.#renderLogin()}
       <div class="toolbar">
         <button class="secondary" @click=${() => void this.load()}>${t.common.refresh}</button>
         <button class="secondary" ?disabled=${this.probing} @click=${() => void this.load(true)}>
@@ -75,6 +148,7 @@ export class ChannelsPage extends Page {
                         <th>${t.channels.state}</th>
                         <th>${t.channels.lastError}</th>
                         <th>${t.channels.lastInbound}</th>
+                        <th></th>
                       </tr>
                     </thead>
                     <tbody>
@@ -93,6 +167,7 @@ export class ChannelsPage extends Page {
                               </td>
                               <td>${a.lastError ?? t.common.none}</td>
                               <td>${formatTime(a.lastInboundAt)}</td>
+                              <td>${id === "whatsapp" ? this.#whatsappActions(a) : nothing}</td>
                             </tr>`,
                         ),
                       )}
