@@ -62,7 +62,11 @@ export function renderChannelLines(status: Record<string, unknown>, now: number)
         ago(a.lastTransportActivityAt, now) && `transport:${ago(a.lastTransportActivityAt, now)}`,
         a.mode ? `mode:${String(a.mode)}` : undefined,
         bot?.bot?.username ? `bot:@${bot.bot.username}` : undefined,
-        `token:${a.tokenSource === "none" ? "none" : `${String(a.tokenSource)} (***)`}`,
+        typeof a.linked === "boolean"
+          ? a.linked
+            ? "linked"
+            : "not linked"
+          : `token:${a.tokenSource === "none" ? "none" : `${String(a.tokenSource)} (***)`}`,
         bot ? (bot.ok ? "works" : `probe failed: ${bot.error ?? "no answer"}`) : undefined,
       ].filter(Boolean);
       lines.push(`- ${labels[id] ?? id} ${a.accountId}: ${parts.join(", ")}`);
