@@ -86,7 +86,11 @@ const { FAKE_SOCKET_MODULE, startWhatsAppControl } = await import("../test/e2e/f
 const whatsapp = await startWhatsAppControl();
 const opened = new Set();
 const opener = setInterval(() => {
-  for (const s of whatsapp.sockets) if (!opened.has(s) && !s.ended) (opened.add(s), s.open());
+  for (const s of whatsapp.sockets)
+    if (!opened.has(s) && !s.ended) {
+      opened.add(s);
+      s.open();
+    }
 }, 5);
 
 // Discord: the fake from the tests (REST + gateway WebSocket), loaded through tsx.

@@ -79,9 +79,42 @@ const accountId = v.pipe(
 );
 const senderIds = v.array(v.union([v.pipe(v.string(), v.maxLength(256)), v.number()]));
 /** One Telegram account's keys (also the channel root's, which accounts inherit). */
-const telegramAccount = {
+/** A WhatsApp sender as upstream writes it: an E.164 number (`+15551234567`), or "*". */
+const phoneIds = v.array(
+  v.pipe(
+    v.union([v.string(), v.number()]),
+    v.check(
+      (id) => String(id).trim() === "*" || /^(whatsapp:)?\+?[\d\s()-]{6,20}$/.test(String(id).trim()),
+      'Expected a phone number in E.164 form, for example "+15551234567", or "*"',
+    ),
+  ),
+);
+
+/** The keys every channel account has: switched on, named, who may talk to it (ids in the channel's form). */
+const accountKeys = (ids: typeof senderIds | typeof phoneIds) => ({
   enabled: v.optional(v.boolean()),
   name: v.optional(v.string()),
+  dmPolicy: v.optional(v.picklist(DM_POLICIES)),
+  allowFrom: v.optional(ids),
+  groupPolicy: v.optional(v.picklist(GROUP_POLICIES)),
+  groupAllowFrom: v.optional(ids),
+});
+
+/** `groups.<id|"*">`: a listed group, whether it needs a mention, and who in it may talk. */
+const groupsKey = (ids: typeof senderIds | typeof phoneIds) =>
+  v.optional(
+    v.record(
+      v.string(),
+      v.looseObject({
+        requireMention: v.optional(v.boolean()),
+        enabled: v.optional(v.boolean()),
+        allowFrom: v.optional(ids),
+      }),
+    ),
+  );
+
+const telegramAccount = {
+  ...accountKeys(senderIds),
   botToken: v.optional(secret),
   tokenFile: v.optional(nonEmpty),
   apiRoot: v.optional(
@@ -90,20 +123,7 @@ const telegramAccount = {
       v.check((url) => !/\/bot[^/]*\/?$/.test(url), "apiRoot must not end in /bot<token>: give the server's root"),
     ),
   ),
-  dmPolicy: v.optional(v.picklist(DM_POLICIES)),
-  allowFrom: v.optional(senderIds),
-  groupPolicy: v.optional(v.picklist(GROUP_POLICIES)),
-  groupAllowFrom: v.optional(senderIds),
-  groups: v.optional(
-    v.record(
-      v.string(),
-      v.looseObject({
-        requireMention: v.optional(v.boolean()),
-        enabled: v.optional(v.boolean()),
-        allowFrom: v.optional(senderIds),
-      }),
-    ),
-  ),
+  groups: groupsKey(senderIds),
   textChunkLimit: v.optional(int(1, 4096)),
   pollTimeoutSeconds: v.optional(int(0, 50)),
   stallSeconds: v.optional(int(1, 600)),
@@ -127,14 +147,9 @@ const telegramAccount = {
 
 /** One Discord account's keys (also the channel root's). */
 const discordAccount = {
-  enabled: v.optional(v.boolean()),
-  name: v.optional(v.string()),
+  ...accountKeys(senderIds),
   token: v.optional(secret),
   tokenFile: v.optional(nonEmpty),
-  dmPolicy: v.optional(v.picklist(DM_POLICIES)),
-  allowFrom: v.optional(senderIds),
-  groupPolicy: v.optional(v.picklist(GROUP_POLICIES)),
-  groupAllowFrom: v.optional(senderIds),
   guilds: v.optional(
     v.record(
       v.string(),
@@ -154,36 +169,11 @@ const discordAccount = {
   stallSeconds: v.optional(int(1, 600)),
 };
 
-/** A WhatsApp sender as upstream writes it: an E.164 number (`+15551234567`), or "*". */
-const phoneIds = v.array(
-  v.pipe(
-    v.union([v.string(), v.number()]),
-    v.check(
-      (id) => String(id).trim() === "*" || /^(whatsapp:)?\+?[\d\s()-]{6,20}$/.test(String(id).trim()),
-      'Expected a phone number in E.164 form, for example "+15551234567", or "*"',
-    ),
-  ),
-);
-
 /** One WhatsApp account's keys (also the channel root's). */
 const whatsappAccount = {
-  enabled: v.optional(v.boolean()),
-  name: v.optional(v.string()),
+  ...accountKeys(phoneIds),
   authDir: v.optional(nonEmpty),
-  dmPolicy: v.optional(v.picklist(DM_POLICIES)),
-  allowFrom: v.optional(phoneIds),
-  groupPolicy: v.optional(v.picklist(GROUP_POLICIES)),
-  groupAllowFrom: v.optional(phoneIds),
-  groups: v.optional(
-    v.record(
-      v.string(),
-      v.looseObject({
-        requireMention: v.optional(v.boolean()),
-        enabled: v.optional(v.boolean()),
-        allowFrom: v.optional(phoneIds),
-      }),
-    ),
-  ),
+  groups: groupsKey(phoneIds),
   sendReadReceipts: v.optional(v.boolean()),
   textChunkLimit: v.optional(int(1, 4000)),
   /** How long a connected socket may carry no traffic before it is declared dead and replaced. */

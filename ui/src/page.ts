@@ -56,3 +56,23 @@ export abstract class Page extends LitElement {
     return this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing;
   }
 }
+
+/** A table (in the scrolling wrapper every page uses) with its header row; `rows` are `<tr>`s. */
+export function dataTable(name: string, headers: readonly unknown[], rows: unknown) {
+  return html`<div class="table-wrap">
+    <table data-table=${name}>
+      ${
+        headers.length
+          ? html`<thead>
+              <tr>
+                ${headers.map((h) => html`<th>${h}</th>`)}
+              </tr>
+            </thead>`
+          : nothing
+      }
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
+}

@@ -137,12 +137,17 @@ function addWhatsApp(
   }
   if (opts.authDir) edits.push({ path: [...base, "authDir"], value: opts.authDir });
   if (opts.name) edits.push({ path: [...base, "name"], value: opts.name });
+  writeChannelEdits(ctx, edits, "channels add");
+}
+
+/** A channel command's config edits, checked and written as every config write is. */
+function writeChannelEdits(ctx: CliContext, edits: ConfigEdit[], command: string): void {
   updateConfig({
     configPath: ctx.paths.configPath,
     logsDir: ctx.paths.logsDir,
     env: ctx.env,
     edits,
-    command: "channels add",
+    command,
     now: ctx.now(),
   });
 }
@@ -279,14 +284,7 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
         if (opts.token) edits.push({ path: [...base, keys.token], value: opts.token });
         if (opts.tokenFile) edits.push({ path: [...base, "tokenFile"], value: opts.tokenFile });
         if (opts.name) edits.push({ path: [...base, "name"], value: opts.name });
-        updateConfig({
-          configPath: ctx.paths.configPath,
-          logsDir: ctx.paths.logsDir,
-          env: ctx.env,
-          edits,
-          command: "channels add",
-          now: ctx.now(),
-        });
+        writeChannelEdits(ctx, edits, "channels add");
         ctx.print(
           `Added ${CHANNEL_LABELS[channel]} account "${account}" to ${ctx.paths.configPath}${opts.useEnv ? ` (token from ${keys.env})` : ""}. A running gateway starts it within a second; check: openclaw channels status --probe`,
         );
@@ -316,14 +314,11 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
           hint: "See them: openclaw channels status",
         });
       const path = accounts ? ["channels", channel, "accounts", account] : ["channels", channel];
-      updateConfig({
-        configPath: ctx.paths.configPath,
-        logsDir: ctx.paths.logsDir,
-        env: ctx.env,
-        edits: [opts.delete ? { path, value: undefined } : { path: [...path, "enabled"], value: false }],
-        command: "channels remove",
-        now: ctx.now(),
-      });
+      writeChannelEdits(
+        ctx,
+        [opts.delete ? { path, value: undefined } : { path: [...path, "enabled"], value: false }],
+        "channels remove",
+      );
       ctx.print(
         opts.delete
           ? `Removed ${CHANNEL_LABELS[channel]} account "${account}" from the config.`

@@ -4,7 +4,7 @@
  * @module
  */
 import { html, nothing } from "lit";
-import { Page } from "../page.js";
+import { dataTable, Page } from "../page.js";
 import { formatTime, t } from "../strings.js";
 
 interface Account {
@@ -133,47 +133,41 @@ export class ChannelsPage extends Page {
           : s.channelOrder.length === 0
             ? html`<p class="card" data-empty>${s.skipped ? `${s.skipped}. ` : ""}${t.channels.notConfigured}</p>`
             : html`${(s.statusIssues ?? []).map(
-                  (issue) =>
-                    html`<div class="error" role="alert">
-                      <p>${s.channelLabels[issue.channel] ?? issue.channel} (${issue.accountId}): ${issue.message}</p>
-                      ${issue.fix ? html`<p>${t.common.fix} <code>${issue.fix}</code></p>` : nothing}
-                    </div>`,
-                )}
-                <div class="table-wrap">
-                  <table data-table="channels">
-                    <thead>
-                      <tr>
-                        <th>${t.channels.channel}</th>
-                        <th>${t.channels.account}</th>
-                        <th>${t.channels.state}</th>
-                        <th>${t.channels.lastError}</th>
-                        <th>${t.channels.lastInbound}</th>
-                        <th></th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      ${s.channelOrder.flatMap((id) =>
-                        (s.channelAccounts[id] ?? []).map(
-                          (a) =>
-                            html`<tr data-channel=${id} data-account=${a.accountId}>
-                              <td>${s.channelLabels[id] ?? id}</td>
-                              <td>${a.name ?? a.accountId}${a.enabled ? "" : ` ${t.common.disabled}`}</td>
-                              <td>
-                                <span
-                                  class="pill ${a.state === "connected" ? "ok" : a.state === "error" ? "bad" : "warn"}"
-                                  >${a.state}</span
-                                >
-                                ${a.probe ? html`<span class="muted">${t.common.probe}: ${a.probe.ok ? "ok" : a.probe.error}</span>` : nothing}
-                              </td>
-                              <td>${a.lastError ?? t.common.none}</td>
-                              <td>${formatTime(a.lastInboundAt)}</td>
-                              <td>${id === "whatsapp" ? this.#whatsappActions(a) : nothing}</td>
-                            </tr>`,
-                        ),
-                      )}
-                    </tbody>
-                  </table>
-                </div>`
+                (issue) =>
+                  html`<div class="error" role="alert">
+                    <p>${s.channelLabels[issue.channel] ?? issue.channel} (${issue.accountId}): ${issue.message}</p>
+                    ${issue.fix ? html`<p>${t.common.fix} <code>${issue.fix}</code></p>` : nothing}
+                  </div>`,
+              )}
+              ${dataTable(
+                "channels",
+                [
+                  t.channels.channel,
+                  t.channels.account,
+                  t.channels.state,
+                  t.channels.lastError,
+                  t.channels.lastInbound,
+                  "",
+                ],
+                s.channelOrder.flatMap((id) =>
+                  (s.channelAccounts[id] ?? []).map(
+                    (a) =>
+                      html`<tr data-channel=${id} data-account=${a.accountId}>
+                        <td>${s.channelLabels[id] ?? id}</td>
+                        <td>${a.name ?? a.accountId}${a.enabled ? "" : ` ${t.common.disabled}`}</td>
+                        <td>
+                          <span class="pill ${a.state === "connected" ? "ok" : a.state === "error" ? "bad" : "warn"}"
+                            >${a.state}</span
+                          >
+                          ${a.probe ? html`<span class="muted">${t.common.probe}: ${a.probe.ok ? "ok" : a.probe.error}</span>` : nothing}
+                        </td>
+                        <td>${a.lastError ?? t.common.none}</td>
+                        <td>${formatTime(a.lastInboundAt)}</td>
+                        <td>${id === "whatsapp" ? this.#whatsappActions(a) : nothing}</td>
+                      </tr>`,
+                  ),
+                ),
+              )}`
       }
     `;
   }

@@ -5,7 +5,7 @@
  */
 import { html, nothing } from "lit";
 import { IDENTITY_KEY } from "../identity.js";
-import { Page } from "../page.js";
+import { dataTable, Page } from "../page.js";
 import { formatTime, t } from "../strings.js";
 
 interface Device {
@@ -78,50 +78,36 @@ export class DevicesPage extends Page {
             ? html`<p class="muted">${t.common.loading}</p>`
             : this.list.pending.length === 0
               ? html`<p class="muted">${t.devices.noPending}</p>`
-              : html`<div class="table-wrap">
-                  <table data-table="pending">
-                    <thead>
-                      <tr>
-                        <th>${t.devices.device}</th>
-                        <th>${t.devices.client}</th>
-                        <th>${t.devices.address}</th>
-                        <th>${t.devices.scopes}</th>
-                        <th>${t.devices.requested}</th>
-                        <th></th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      ${this.list.pending.map(
-                        (p) =>
-                          html`<tr data-request=${p.requestId}>
-                            <td>
-                              <code title=${p.deviceId}>${short(p.deviceId)}</code>
-                              <span class="muted">${p.reason}</span>
-                            </td>
-                            <td>${p.clientId} ${p.platform ?? ""}</td>
-                            <td>${p.remoteIp ?? ""}</td>
-                            <td>${p.scopes.join(", ")}</td>
-                            <td>${formatTime(p.createdAtMs)}</td>
-                            <td>
-                              <div class="actions">
-                                <button
-                                  @click=${() => void this.#act("device.pair.approve", { requestId: p.requestId })}
-                                >
-                                  ${t.devices.approve}
-                                </button>
-                                <button
-                                  class="secondary"
-                                  @click=${() => void this.#act("device.pair.reject", { requestId: p.requestId })}
-                                >
-                                  ${t.devices.reject}
-                                </button>
-                              </div>
-                            </td>
-                          </tr>`,
-                      )}
-                    </tbody>
-                  </table>
-                </div>`
+              : dataTable(
+                  "pending",
+                  [t.devices.device, t.devices.client, t.devices.address, t.devices.scopes, t.devices.requested, ""],
+                  this.list.pending.map(
+                    (p) =>
+                      html`<tr data-request=${p.requestId}>
+                        <td>
+                          <code title=${p.deviceId}>${short(p.deviceId)}</code>
+                          <span class="muted">${p.reason}</span>
+                        </td>
+                        <td>${p.clientId} ${p.platform ?? ""}</td>
+                        <td>${p.remoteIp ?? ""}</td>
+                        <td>${p.scopes.join(", ")}</td>
+                        <td>${formatTime(p.createdAtMs)}</td>
+                        <td>
+                          <div class="actions">
+                            <button @click=${() => void this.#act("device.pair.approve", { requestId: p.requestId })}>
+                              ${t.devices.approve}
+                            </button>
+                            <button
+                              class="secondary"
+                              @click=${() => void this.#act("device.pair.reject", { requestId: p.requestId })}
+                            >
+                              ${t.devices.reject}
+                            </button>
+                          </div>
+                        </td>
+                      </tr>`,
+                  ),
+                )
         }
       </section>
       <section class="card">
@@ -129,57 +115,46 @@ export class DevicesPage extends Page {
         ${
           this.list && this.list.paired.length === 0
             ? html`<p class="muted">${t.devices.noPaired}</p>`
-            : html`<div class="table-wrap">
-                <table data-table="paired">
-                  <thead>
-                    <tr>
-                      <th>${t.devices.device}</th>
-                      <th>${t.devices.client}</th>
-                      <th>${t.devices.address}</th>
-                      <th>${t.devices.scopes}</th>
-                      <th></th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${(this.list?.paired ?? []).map(
-                      (d) =>
-                        html`<tr data-device=${d.deviceId}>
-                          <td>
-                            <code title=${d.deviceId}>${short(d.deviceId)}</code>
-                            ${d.deviceId === own ? html`<span class="pill">${t.devices.thisDevice}</span>` : nothing}
-                          </td>
-                          <td>${d.clientId} ${d.platform ?? ""}</td>
-                          <td>${d.remoteIp ?? ""}</td>
-                          <td>${d.scopes.join(", ")}</td>
-                          <td>
-                            <div class="actions">
-                              ${d.roles.map(
-                                (role) =>
-                                  html`<button
-                                    class="secondary"
-                                    @click=${() =>
-                                      void this.#act(
-                                        "device.token.revoke",
-                                        { deviceId: d.deviceId, role },
-                                        `${t.devices.revoke}: ${short(d.deviceId)} (${role})?`,
-                                      )}
-                                  >
-                                    ${t.devices.revoke} (${role})
-                                  </button>`,
-                              )}
-                              <button
-                                class="danger"
-                                @click=${() => void this.#act("device.pair.remove", { deviceId: d.deviceId }, `${t.devices.remove} ${short(d.deviceId)}?`)}
+            : dataTable(
+                "paired",
+                [t.devices.device, t.devices.client, t.devices.address, t.devices.scopes, ""],
+                (this.list?.paired ?? []).map(
+                  (d) =>
+                    html`<tr data-device=${d.deviceId}>
+                      <td>
+                        <code title=${d.deviceId}>${short(d.deviceId)}</code>
+                        ${d.deviceId === own ? html`<span class="pill">${t.devices.thisDevice}</span>` : nothing}
+                      </td>
+                      <td>${d.clientId} ${d.platform ?? ""}</td>
+                      <td>${d.remoteIp ?? ""}</td>
+                      <td>${d.scopes.join(", ")}</td>
+                      <td>
+                        <div class="actions">
+                          ${d.roles.map(
+                            (role) =>
+                              html`<button
+                                class="secondary"
+                                @click=${() =>
+                                  void this.#act(
+                                    "device.token.revoke",
+                                    { deviceId: d.deviceId, role },
+                                    `${t.devices.revoke}: ${short(d.deviceId)} (${role})?`,
+                                  )}
                               >
-                                ${t.devices.remove}
-                              </button>
-                            </div>
-                          </td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
+                                ${t.devices.revoke} (${role})
+                              </button>`,
+                          )}
+                          <button
+                            class="danger"
+                            @click=${() => void this.#act("device.pair.remove", { deviceId: d.deviceId }, `${t.devices.remove} ${short(d.deviceId)}?`)}
+                          >
+                            ${t.devices.remove}
+                          </button>
+                        </div>
+                      </td>
+                    </tr>`,
+                ),
+              )
         }
       </section>
     `;

@@ -5,7 +5,7 @@
  * @module
  */
 import { html, nothing } from "lit";
-import { Page } from "../page.js";
+import { dataTable, Page } from "../page.js";
 import { formatDuration, formatTime, t } from "../strings.js";
 
 interface Status {
@@ -150,49 +150,38 @@ export class OverviewPage extends Page {
         ${
           channels.length === 0
             ? html`<p class="muted">${t.channels.notConfigured}</p>`
-            : html`<div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th>${t.channels.channel}</th>
-                      <th>${t.channels.state}</th>
-                      <th>${t.channels.lastError}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${channels.map(
-                      ([id, ch]) =>
-                        html`<tr data-channel=${id}>
-                          <td>${id}</td>
-                          <td>
-                            <span class="pill ${ch.state === "connected" ? "ok" : "warn"}">${ch.state ?? "?"}</span>
-                          </td>
-                          <td>${ch.lastError ?? t.common.none}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
+            : dataTable(
+                "channels",
+                [t.channels.channel, t.channels.state, t.channels.lastError],
+                channels.map(
+                  ([id, ch]) =>
+                    html`<tr data-channel=${id}>
+                      <td>${id}</td>
+                      <td>
+                        <span class="pill ${ch.state === "connected" ? "ok" : "warn"}">${ch.state ?? "?"}</span>
+                      </td>
+                      <td>${ch.lastError ?? t.common.none}</td>
+                    </tr>`,
+                ),
+              )
         }
       </section>
       <section class="card" aria-labelledby="ov-clients">
         <h2 id="ov-clients">${t.overview.clients} (${this.presence.length})</h2>
-        <div class="table-wrap">
-          <table data-table="presence">
-            <tbody>
-              ${this.presence.map(
-                (p) =>
-                  html`<tr>
-                    <td>${p.text ?? p.mode ?? ""}</td>
-                    <td>${p.mode ?? ""}</td>
-                    <td>${p.platform ?? ""} ${p.version ?? ""}</td>
-                    <td>${p.ip ?? p.host ?? ""}</td>
-                    <td>${formatTime(p.ts)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
+        ${dataTable(
+          "presence",
+          [],
+          this.presence.map(
+            (p) =>
+              html`<tr>
+                <td>${p.text ?? p.mode ?? ""}</td>
+                <td>${p.mode ?? ""}</td>
+                <td>${p.platform ?? ""} ${p.version ?? ""}</td>
+                <td>${p.ip ?? p.host ?? ""}</td>
+                <td>${formatTime(p.ts)}</td>
+              </tr>`,
+          ),
+        )}
       </section>
     `;
   }

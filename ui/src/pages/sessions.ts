@@ -1,6 +1,6 @@
 /** Sessions: list, search, rename (label), reset, delete, open in chat. @module */
 import { html, nothing } from "lit";
-import { Page } from "../page.js";
+import { dataTable, Page } from "../page.js";
 import { formatTime, t } from "../strings.js";
 import { shortKey } from "./chat.js";
 
@@ -83,50 +83,38 @@ export class SessionsPage extends Page {
           ? html`<p class="muted">${t.common.loading}</p>`
           : rows.length === 0
             ? html`<p class="muted">${t.sessions.empty}</p>`
-            : html`<div class="table-wrap">
-                <table data-table="sessions">
-                  <thead>
-                    <tr>
-                      <th>${t.sessions.key}</th>
-                      <th>${t.sessions.label}</th>
-                      <th>${t.sessions.updated}</th>
-                      <th>${t.sessions.tokens}</th>
-                      <th>${t.sessions.status}</th>
-                      <th></th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${rows.map(
-                      (r) =>
-                        html`<tr data-session=${shortKey(r.key)}>
-                          <td><code>${shortKey(r.key)}</code></td>
-                          <td data-field="label">${r.label ?? ""}</td>
-                          <td>${formatTime(r.updatedAt)}</td>
-                          <td>${r.totalTokens ?? 0}</td>
-                          <td>${r.status ?? ""}</td>
-                          <td>
-                            <div class="actions">
-                              <button class="secondary" @click=${() => this.#open(r)}>${t.sessions.open}</button>
-                              ${
-                                admin
-                                  ? html`<button class="secondary" @click=${() => void this.#rename(r)}>
-                                        ${t.sessions.rename}
-                                      </button>
-                                      <button class="secondary" @click=${() => void this.#reset(r)}>
-                                        ${t.sessions.reset}
-                                      </button>
-                                      <button class="danger" @click=${() => void this.#delete(r)}>
-                                        ${t.sessions.delete}
-                                      </button>`
-                                  : nothing
-                              }
-                            </div>
-                          </td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
+            : dataTable(
+                "sessions",
+                [t.sessions.key, t.sessions.label, t.sessions.updated, t.sessions.tokens, t.sessions.status, ""],
+                rows.map(
+                  (r) =>
+                    html`<tr data-session=${shortKey(r.key)}>
+                      <td><code>${shortKey(r.key)}</code></td>
+                      <td data-field="label">${r.label ?? ""}</td>
+                      <td>${formatTime(r.updatedAt)}</td>
+                      <td>${r.totalTokens ?? 0}</td>
+                      <td>${r.status ?? ""}</td>
+                      <td>
+                        <div class="actions">
+                          <button class="secondary" @click=${() => this.#open(r)}>${t.sessions.open}</button>
+                          ${
+                            admin
+                              ? html`<button class="secondary" @click=${() => void this.#rename(r)}>
+                                    ${t.sessions.rename}
+                                  </button>
+                                  <button class="secondary" @click=${() => void this.#reset(r)}>
+                                    ${t.sessions.reset}
+                                  </button>
+                                  <button class="danger" @click=${() => void this.#delete(r)}>
+                                    ${t.sessions.delete}
+                                  </button>`
+                              : nothing
+                          }
+                        </div>
+                      </td>
+                    </tr>`,
+                ),
+              )
       }
     `;
   }
