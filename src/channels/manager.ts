@@ -64,6 +64,8 @@ export interface ManagerDeps {
   readonly retryDelaysMs?: readonly number[];
   /** Told every bot token, so the logger can redact it wherever it appears. */
   readonly secret?: (value: string) => void;
+  /** Counts a message in or out, or a reply that could not be delivered (the gateway's metrics). */
+  readonly count?: (event: "inbound" | "outbound" | "send_failure", channel: string, accountId: string) => void;
 }
 
 interface AccountRuntime {
@@ -622,6 +624,7 @@ export class ChannelManager {
           const sent = await adapter.send(target, chunk, { plain });
           messageIds.push(sent.messageId);
           rt.lastOutboundAt = this.#now();
+          this.#deps.count?.("outbound", rt.account.channel, rt.account.accountId);
           break;
         } catch (error) {
           if (error instanceof MarkupRejectedError && !plain) {
@@ -646,6 +649,7 @@ export class ChannelManager {
   async #inbound(rt: AccountRuntime, message: InboundMessage): Promise<void> {
     const { account } = rt;
     rt.lastInboundAt = this.#now();
+    this.#deps.count?.("inbound", account.channel, account.accountId);
     for (const id of [`d:${message.deliveryId}`, `m:${message.chatId}:${message.messageId}`]) {
       if (rt.seen.has(id)) {
         this.#deps.log.debug("redelivered message ignored", { channel: account.channel, id });
@@ -804,6 +808,7 @@ export class ChannelManager {
         error: reason,
       });
       rt.transport.lastError = `reply not delivered to ${to}: ${reason}`;
+      this.#deps.count?.("send_failure", account.channel, account.accountId);
       this.#deps.record(sessionKey, {
         type: "delivery",
         channel: account.channel,

@@ -256,6 +256,8 @@ export const configSchema = v.partial(
         debounceMs: int(0, 60_000),
         deferralTimeoutMs: int(0, 3_600_000),
       }),
+      /** `GET /metrics` (Prometheus text format, behind the gateway's auth). */
+      metrics: section({ enabled: v.boolean() }),
       trustedProxies: v.array(
         v.pipe(v.string(), v.regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, "Expected an IP address or CIDR range")),
       ),

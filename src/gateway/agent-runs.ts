@@ -174,8 +174,10 @@ export class AgentRuns {
         onEvent,
         credentialsDir: runtime.paths.credentialsDir,
         origin: input.origin,
-        onFlushError: (error) =>
-          runtime.log.error("transcript flush to disk failed", { sessionKey: input.sessionKey, error: error.message }),
+        onFlushError: (error) => {
+          runtime.metrics.inc("openclaw_transcript_write_errors_total");
+          runtime.log.error("transcript flush to disk failed", { sessionKey: input.sessionKey, error: error.message });
+        },
       });
       if (pendingText !== undefined) flushDelta(pendingText, pendingText.slice(sentText.length));
       run.result = result;
@@ -193,6 +195,9 @@ export class AgentRuns {
       const e = error as Error & { kind?: string; hint?: string };
       run.error = { message: e.message, ...(e.kind ? { kind: e.kind } : {}), ...(e.hint ? { hint: e.hint } : {}) };
       runtime.log.warn("agent run failed", { runId: run.runId, error: e.message, kind: e.kind });
+      runtime.metrics.inc("openclaw_model_errors_total", {
+        kind: error instanceof ProviderError ? error.kind : (e.kind ?? "other"),
+      });
       chat("error", {
         errorMessage: e.message,
         errorKind: error instanceof ProviderError ? errorKind(error.kind) : "unknown",
@@ -204,6 +209,13 @@ export class AgentRuns {
   #finish(run: AgentRun, status: AgentRun["status"]): AgentRun {
     run.status = status;
     run.endedAt = Date.now();
+    const metrics = this.#runtime.metrics;
+    metrics.inc("openclaw_agent_runs_total", { outcome: status });
+    metrics.observe("openclaw_agent_run_duration_seconds", { outcome: status }, (run.endedAt - run.startedAt) / 1000);
+    if (run.result) {
+      metrics.inc("openclaw_agent_tokens_total", { direction: "input" }, run.result.usage.input);
+      metrics.inc("openclaw_agent_tokens_total", { direction: "output" }, run.result.usage.output);
+    }
     return run;
   }
 

@@ -22,6 +22,10 @@ export function createChannelManager(runtime: GatewayRuntime): ChannelManager {
       stateDir: runtime.paths.stateDir,
       credentialsDir: runtime.paths.credentialsDir,
       secret: (value) => runtime.log.addSecret(value),
+      count: (event, channel, account) =>
+        event === "send_failure"
+          ? runtime.metrics.inc("openclaw_channel_send_failures_total", { channel, account })
+          : runtime.metrics.inc("openclaw_channel_messages_total", { channel, account, direction: event }),
       runTurn: async ({ sessionKey, message, origin }) => {
         const store = runtime.agents.store(CHANNEL_AGENT);
         const { run } = runtime.agents.start({

@@ -40,6 +40,8 @@ export interface EventOptions {
 export interface RegisteredClient {
   readonly id: string;
   readonly authenticated: boolean;
+  readonly role: string;
+  readonly protocol: number;
   readonly scopes: readonly string[];
   presence(): PresenceEntry | undefined;
   /** Sends a complete event frame, already encoded (the same buffer goes to every client). */

@@ -579,6 +579,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     outcome: { reason: string; detailCode: string; message: string },
   ): void {
     const lockout = this.#runtime.rateLimiter.recordFailure(this.remoteAddress);
+    this.#runtime.metrics.inc("openclaw_auth_failures_total", { reason: outcome.reason });
     this.#runtime.log.warn("authentication failed", {
       ip: this.remoteAddress,
       reason: outcome.reason,
@@ -663,6 +664,8 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     }
     const method = findMethod(frame.method);
     if (!method) {
+      // Counted under one label: method names from clients must not grow the series.
+      runtime.metrics.inc("openclaw_rpc_requests_total", { method: "(unknown)", code: ErrorCodes.INVALID_REQUEST });
       refuse({ code: ErrorCodes.INVALID_REQUEST, message: `unknown method: ${frame.method}` });
       return;
     }
@@ -672,6 +675,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     }
     const scope = requiredScope(frame.method);
     if (!hasScope(this.scopes, scope)) {
+      runtime.metrics.inc("openclaw_rpc_requests_total", { method: frame.method, code: ErrorCodes.FORBIDDEN });
       const message = `missing scope: ${scope}`;
       this.#unauthorized(
         frame.id,
@@ -702,6 +706,8 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       return;
     }
     this.#inflight++;
+    const started = performance.now();
+    let outcome = "ok";
     try {
       const followUp = (result: Promise<unknown>) => {
         this.#inflight++;
@@ -727,6 +733,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       const payload = result instanceof Promise ? await result : result;
       this.#respond(frame.id, { ok: true, payload });
     } catch (error) {
+      outcome = error instanceof GatewayError ? error.code : ErrorCodes.UNAVAILABLE;
       if (error instanceof GatewayError) {
         this.#respond(frame.id, { ok: false, error: error.toShape() });
       } else {
@@ -739,6 +746,12 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     } finally {
       this.#inflight--;
       for (const check of this.#inflightDone) check();
+      runtime.metrics.inc("openclaw_rpc_requests_total", { method: frame.method, code: outcome });
+      runtime.metrics.observe(
+        "openclaw_rpc_duration_seconds",
+        { method: frame.method },
+        (performance.now() - started) / 1000,
+      );
     }
   }
 

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerOf, checkSharedSecret } from "./auth.js";
 import { controlUiBootstrap, controlUiSettings, isBootstrapPath, serveControlUi } from "./control-ui.js";
+import { renderMetrics } from "./metrics.js";
 import { isDirectLocal, normalizeAddress } from "./connection.js";
 import { healthSummary } from "./health-summary.js";
 import type { GatewayRuntime } from "./runtime.js";
@@ -164,6 +165,28 @@ export function createRequestHandler(runtime: GatewayRuntime): (req: IncomingMes
       }
       if (refusedBearer(runtime, req, res)) return;
       return json(res, 200, healthSummary(runtime), {}, head);
+    }
+    if (path === "/metrics") {
+      if (runtime.snapshot.config.gateway?.metrics?.enabled === false)
+        return send(
+          res,
+          404,
+          "Not Found: metrics are off (gateway.metrics.enabled)\n",
+          "text/plain; charset=utf-8",
+          {},
+          head,
+        );
+      if (!readOnly)
+        return json(res, 405, { error: { message: "Method Not Allowed", type: "invalid_request_error" } }, allow);
+      if (refusedBearer(runtime, req, res)) return;
+      void renderMetrics(runtime).then(
+        ({ text, contentType }) => send(res, 200, text, contentType, {}, head),
+        (error: Error) => {
+          runtime.log.error("metrics failed", { error: error.message });
+          send(res, 500, "metrics failed; see the gateway's log\n", "text/plain; charset=utf-8", {}, head);
+        },
+      );
+      return;
     }
     const ui = controlUiSettings(runtime.snapshot.config.gateway?.controlUi ?? {});
     if (ui.enabled && isBootstrapPath(path, ui.basePath)) {

@@ -38,6 +38,14 @@ export class AuthRateLimiter {
     return Math.max(0, entry.lockedUntil - this.#now());
   }
 
+  /** How many addresses are locked out now. */
+  lockedOut(): number {
+    const now = this.#now();
+    let count = 0;
+    for (const entry of this.#entries.values()) if (entry.lockedUntil > now) count++;
+    return count;
+  }
+
   /** Records a failure; returns the lockout in ms when this failure started one, else 0. */
   recordFailure(address: string): number {
     const now = this.#now();

@@ -27,6 +27,7 @@ import { DeviceStore } from "./devices.js";
 
 const CHANNEL_START_DELAY_MS = 100;
 import { ClientRegistry } from "./clients.js";
+import { MetricsRecorder } from "./metrics.js";
 import { startEventLoopMonitor } from "./health-summary.js";
 import { resolveLimits } from "./limits.js";
 import { acquireStateLock, StateLockedError, isProcessAlive, readLock, type HeldLock } from "../config/state-lock.js";
@@ -236,6 +237,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     }),
     clients: new ClientRegistry({ version: options.version }),
     devices: new DeviceStore(paths.stateDir),
+    metrics: new MetricsRecorder(),
     tailscale: options.tailscale ?? systemTailscale(env),
     // Set right below: the runs and the channels need the runtime they belong to.
     agents: undefined as unknown as AgentRuns,
@@ -376,6 +378,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
   }
 
   function markReloadFailed(errors: string[]): void {
+    runtime.metrics.inc("openclaw_config_reloads_total", { outcome: "rejected" });
     runtime.reload = { ...runtime.reload, status: "failed", lastAttemptAt: Date.now(), errors };
   }
 
@@ -415,9 +418,11 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
       return;
     }
     if (action === "restart") {
+      runtime.metrics.inc("openclaw_config_reloads_total", { outcome: "restarted" });
       void restart(`config change (${source})`);
       return;
     }
+    runtime.metrics.inc("openclaw_config_reloads_total", { outcome: "applied" });
     const secretsChanged = authChanged(runtime.settings, nextSettings);
     const listenerPending = action === "restart-needed";
     runtime.snapshot = next;

@@ -44,6 +44,8 @@ export interface GatewayRuntime {
   agents: import("./agent-runs.js").AgentRuns;
   /** Paired devices and pairing requests (the Control UI, apps). */
   readonly devices: import("./devices.js").DeviceStore;
+  /** Counters and histograms for `GET /metrics`. */
+  readonly metrics: import("./metrics.js").MetricsRecorder;
   /** Chat channels (started after the gateway is ready). */
   channels: import("../channels/manager.js").ChannelManager;
   /** Asks for an in-process restart (re-read config, rebind) after the current request is answered. */

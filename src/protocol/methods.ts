@@ -30,6 +30,7 @@ export const METHOD_SCOPES: Readonly<Record<string, OperatorScope | null>> = {
   health: null,
   status: "operator.read",
   "system-presence": "operator.read",
+  metrics: "operator.read",
   "logs.tail": "operator.read",
   "models.list": "operator.read",
   "config.get": "operator.read",

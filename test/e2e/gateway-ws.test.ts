@@ -20,6 +20,7 @@ const METHODS = [
   "health",
   "status",
   "system-presence",
+  "metrics",
   "models.list",
   "config.get",
   "config.set",

@@ -32,7 +32,7 @@ interface GatewayStatus {
 export function register(program: Command, ctx: CliContext, done: (code: number) => void): void {
   addRpcOptions(program.command("status").description("Summarise config, gateway, auth, sessions and channels"), 3000)
     .option("--json", "print the summary as JSON")
-    .option("--deep", "also fetch the gateway's full health snapshot")
+    .option("--deep", "also fetch the gateway's full health snapshot and its metrics")
     .option("--all", "a full diagnosis to paste into a bug report (secrets masked)")
     .action(async (opts: RpcOptions & { json?: boolean; deep?: boolean; all?: boolean }) =>
       done(await statusCommand(ctx, opts)),
@@ -58,6 +58,7 @@ async function statusCommand(
     error?: { reason: string; hint: string };
     status?: GatewayStatus;
     health?: unknown;
+    metrics?: import("./metrics-summary.js").MetricsSummary;
   } = { reachable: false };
   if (snapshot.valid) {
     const target = await resolveTarget(ctx, opts).catch((error: Error) => error);
@@ -78,6 +79,10 @@ async function statusCommand(
         }
         gateway.status = await client.call<GatewayStatus>("status", {}, timeoutMs);
         if (opts.deep || opts.all) gateway.health = await client.call("health", { probe: true }, timeoutMs);
+        if (opts.deep) {
+          const { text } = await client.call<{ text: string }>("metrics", {}, timeoutMs);
+          gateway.metrics = (await import("./metrics-summary.js")).summarizeMetrics(text);
+        }
         gateway.reachable = true;
       } catch (error) {
         const why = explainFailure(error, target);
@@ -146,6 +151,10 @@ async function statusCommand(
   if (opts.deep && gateway.health) {
     const loop = (gateway.health as { eventLoop?: { delayP99Ms: number; utilization: number } }).eventLoop;
     if (loop) ctx.print(`Event loop: p99 ${loop.delayP99Ms}ms, utilization ${loop.utilization}`);
+  }
+  if (gateway.metrics) {
+    const { renderMetricsSummary } = await import("./metrics-summary.js");
+    for (const line of renderMetricsSummary(gateway.metrics)) ctx.print(line);
   }
   return EXIT.ok;
 }

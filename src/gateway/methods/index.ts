@@ -34,6 +34,7 @@ const METHODS: Readonly<Record<string, Family>> = {
   health: system,
   status: system,
   "system-presence": system,
+  metrics: system,
   "models.list": system,
   "config.get": config,
   "config.set": config,

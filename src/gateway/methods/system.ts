@@ -5,6 +5,7 @@ import { hasScope } from "../../protocol/methods.js";
 import { credentialsFor } from "../../providers/auth-profiles.js";
 import { resolveModel } from "../../providers/resolve.js";
 import { healthSummary, primaryModel } from "../health-summary.js";
+import { renderMetrics } from "../metrics.js";
 import type { GatewayRuntime } from "../runtime.js";
 import type { MethodHandler } from "./index.js";
 import { noParams, parseParams } from "./params.js";
@@ -112,6 +113,12 @@ export const handlers: Record<string, MethodHandler> = {
         reload: { ...runtime.reload },
       },
     };
+  },
+  /** The `/metrics` text over the socket, for `openclaw status --deep`. */
+  metrics: async ({ runtime, params }) => {
+    parseParams("metrics", noParams, params);
+    const { text } = await renderMetrics(runtime);
+    return { text };
   },
   "system-presence": ({ runtime, params }) => {
     parseParams("system-presence", noParams, params);
