@@ -179,8 +179,18 @@ export function createRequestHandler(runtime: GatewayRuntime): (req: IncomingMes
       if (!readOnly)
         return json(res, 405, { error: { message: "Method Not Allowed", type: "invalid_request_error" } }, allow);
       if (refusedBearer(runtime, req, res)) return;
+      const started = performance.now();
       void renderMetrics(runtime).then(
-        ({ text, contentType }) => send(res, 200, text, contentType, {}, head),
+        // Server-Timing: what the scrape cost the gateway, apart from the network and the queue.
+        ({ text, contentType }) =>
+          send(
+            res,
+            200,
+            text,
+            contentType,
+            { "Server-Timing": `render;dur=${(performance.now() - started).toFixed(2)}` },
+            head,
+          ),
         (error: Error) => {
           runtime.log.error("metrics failed", { error: error.message });
           send(res, 500, "metrics failed; see the gateway's log\n", "text/plain; charset=utf-8", {}, head);

@@ -4,6 +4,8 @@
  * `openclaw status --deep`.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import parsePrometheus from "parse-prometheus-text-format";
 import { startFakeTelegram, type FakeTelegram } from "../../src/channels/telegram/fake-bot-api.test-utils.js";
@@ -91,7 +93,7 @@ test("/metrics needs the gateway's secret; the process series are there", async 
 });
 
 test("RPC, auth failures, connections and config reloads move with their events", async () => {
-  const before = await scrape();
+  const initial = await scrape();
   const client = await gw.client();
   try {
     await client.call("health");
@@ -100,7 +102,7 @@ test("RPC, auth failures, connections and config reloads move with their events"
     assert.ok(value(during, "openclaw_websocket_connections", { role: "operator" }) >= 1);
     assert.equal(
       value(during, "openclaw_rpc_requests_total", { method: "health", code: "ok" }),
-      value(before, "openclaw_rpc_requests_total", { method: "health", code: "ok" }) + 1,
+      value(initial, "openclaw_rpc_requests_total", { method: "health", code: "ok" }) + 1,
     );
     assert.equal(value(during, "openclaw_rpc_requests_total", { method: "(unknown)" }), 1);
     assert.ok(histogramCount(during, "openclaw_rpc_duration_seconds") >= 1);
@@ -160,9 +162,9 @@ test("agent runs, tokens and model errors by class; channel state and messages",
     const s = await scrape();
     return value(s, "openclaw_channel_messages_total", { channel: "telegram", direction: "outbound" }) >= 1;
   });
-  const after = await scrape();
-  assert.equal(value(after, "openclaw_channel_messages_total", { channel: "telegram", direction: "inbound" }), 1);
-  assert.equal(value(after, "openclaw_channel_state", { channel: "telegram", state: "error" }), 0);
+  const latest = await scrape();
+  assert.equal(value(latest, "openclaw_channel_messages_total", { channel: "telegram", direction: "inbound" }), 1);
+  assert.equal(value(latest, "openclaw_channel_state", { channel: "telegram", state: "error" }), 0);
 
   const deep = await gw.home.run(["status", "--deep"], { env: { OPENCLAW_GATEWAY_PORT: String(gw.port) } });
   assert.equal(deep.code, 0, deep.stderr);
@@ -171,6 +173,20 @@ test("agent runs, tokens and model errors by class; channel state and messages",
   assert.match(deep.stdout, /Runs: {5}ok 2, error 1; tokens input \d+, output \d+/);
   assert.match(deep.stdout, /Model: {4}errors billing 1/);
   assert.match(deep.stdout, /Channel: {2}telegram default connected, in 1, out 1, undelivered 0/);
+});
+
+test("the dashboard and the alert rules in docs/ use only series the gateway serves", async () => {
+  const served = new Set((await scrape()).keys());
+  const docs = fileURLToPath(new URL("../../docs/", import.meta.url));
+  const used = new Set(
+    [readFileSync(`${docs}grafana-dashboard.json`, "utf8"), readFileSync(`${docs}monitoring.md`, "utf8")]
+      .flatMap((text) => text.match(/openclaw_[a-z0-9_]+/g) ?? [])
+      .map((name) => name.replace(/_(bucket|sum|count)$/, ""))
+      // monitoring.md's table abbreviates a family of names; the rest must be exact.
+      .filter((name) => !name.endsWith("_")),
+  );
+  for (const name of used) assert.ok(served.has(name), `${name} is in docs/ but not served`);
+  assert.ok(used.size >= 15, `only ${used.size} series named in docs/`);
 });
 
 test("gateway.metrics.enabled: false answers 404", async () => {
