@@ -25,6 +25,8 @@ export interface ConformancePlatform {
   sendGroupMention(groupId: string, fromId: string, text: string): void;
   /** The chat id a reply to that DM or group message goes to (Telegram: the user or group; Discord: the channel). */
   dmChatId(fromId: string): string;
+  /** The sender id a message from `fromId` carries (WhatsApp: the E.164 number); the id itself by default. */
+  senderId?(fromId: string): string;
   groupChatId(groupId: string): string;
   /** The last text the bot sent, and whether it was formatted. */
   lastSent(): { chatId: string; text: string; formatted: boolean } | undefined;
@@ -87,7 +89,7 @@ export function adapterConformance(
       const [dm, group] = h.inbound;
       assert.equal(dm!.channel, channel);
       assert.equal(dm!.chatType, "dm");
-      assert.equal(dm!.senderId, "501");
+      assert.equal(dm!.senderId, platform.senderId?.("501") ?? "501");
       assert.equal(dm!.chatId, platform.dmChatId("501"));
       assert.equal(dm!.text, "hello dm");
       assert.equal(dm!.mentioned, false);

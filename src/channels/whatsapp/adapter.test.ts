@@ -8,7 +8,16 @@ import { test } from "node:test";
 import type { AdapterHost, TransportState } from "../contract.js";
 import { clearAuthDir, isLinked, openAuthState, type BaileysAuthLib } from "./auth-store.js";
 import { createAdapter } from "./baileys.js";
-import { normalize, senderIdOf, textOf, type WaSocket } from "./adapter.js";
+import { adapterConformance } from "../contract.case.js";
+import {
+  createWhatsAppAdapter,
+  normalize,
+  senderIdOf,
+  textOf,
+  whatsappMarkup,
+  type SocketFactory,
+  type WaSocket,
+} from "./adapter.js";
 
 const own = { id: "15550009999:7@s.whatsapp.net", lid: "88888@lid" };
 
@@ -170,7 +179,6 @@ test("a send without a live listener fails fast (the manager retries); typing ma
   const { host } = recordingHost();
   const inbound: unknown[] = [];
   const dir = mkdtempSync(join(tmpdir(), "oc-wa-unit-"));
-  const { createWhatsAppAdapter } = await import("./adapter.js");
   const adapter = createWhatsAppAdapter(
     { channel: "whatsapp", accountId: "default", token: "", settings: { authDir: dir } },
     { ...host, inbound: (m) => inbound.push(m) },
@@ -202,4 +210,98 @@ test("a send without a live listener fails fast (the manager retries); typing ma
     await adapter.stop(1000);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+const jid = (id: string) => `${id}@s.whatsapp.net`;
+
+/**
+ * An in-process fake of Baileys' socket for the conformance suite: a linked account opens at once, an
+ * unlinked one (refused credentials) is closed with 401 as WhatsApp does to a removed device.
+ */
+function conformancePlatform() {
+  const sockets: EventEmitter[] = [];
+  const sent: { chatId: string; text: string }[] = [];
+  let typing = 0;
+  let calls = 0;
+  const dirs: string[] = [];
+  const makeSocket: SocketFactory = async (options) => {
+    calls++;
+    const ev = new EventEmitter();
+    sockets.push(ev);
+    const linked = Boolean((options.auth.creds as { me?: unknown }).me);
+    setImmediate(() =>
+      ev.emit(
+        "connection.update",
+        linked
+          ? { connection: "open" }
+          : { connection: "close", lastDisconnect: { error: { output: { statusCode: 401 } } } },
+      ),
+    );
+    return {
+      ev,
+      user: { id: "15550009999:1@s.whatsapp.net" },
+      sendMessage: async (to: string, content: { text: string }) => {
+        calls++;
+        sent.push({ chatId: to, text: content.text });
+        return { key: { id: `OUT${sent.length}` } };
+      },
+      sendPresenceUpdate: async () => void (calls++, typing++),
+      readMessages: async () => void calls++,
+      end: () => undefined,
+      logout: async () => void calls++,
+    } as unknown as WaSocket;
+  };
+  const emit = (message: unknown) => sockets.at(-1)!.emit("messages.upsert", { type: "notify", messages: [message] });
+  return {
+    makeSocket,
+    platform: {
+      account: (good: boolean) => {
+        const dir = mkdtempSync(join(tmpdir(), "oc-wa-conf-"));
+        dirs.push(dir);
+        if (good)
+          writeFileSync(join(dir, "creds.json"), JSON.stringify({ me: { id: "15550009999:1@s.whatsapp.net" } }));
+        return { token: "", settings: { authDir: dir } };
+      },
+      sendDm: (fromId: string, text: string) =>
+        emit({ key: { remoteJid: jid(fromId), id: `DM${fromId}${Date.now()}` }, message: { conversation: text } }),
+      sendGroupMention: (groupId: string, fromId: string, text: string) =>
+        emit({
+          key: { remoteJid: `${groupId.replace("-", "")}@g.us`, participant: jid(fromId), id: `G${Date.now()}` },
+          message: { extendedTextMessage: { text, contextInfo: { mentionedJid: ["15550009999@s.whatsapp.net"] } } },
+        }),
+      dmChatId: (fromId: string) => jid(fromId),
+      senderId: (fromId: string) => `+${fromId}`,
+      groupChatId: (groupId: string) => `${groupId.replace("-", "")}@g.us`,
+      // WhatsApp's markup: the Markdown was turned into it (formatted), or sent as written (plain).
+      lastSent: () => {
+        const last = sent.at(-1);
+        return last ? { chatId: last.chatId, text: last.text, formatted: !last.text.includes("**") } : undefined;
+      },
+      typingSent: () => typing,
+      calls: () => calls,
+      close: async () => {
+        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      },
+    },
+  };
+}
+
+/** The platform of the conformance run in progress (the suite builds the adapter and the platform apart). */
+let current: ReturnType<typeof conformancePlatform>;
+
+adapterConformance(
+  "whatsapp",
+  (account, host) => {
+    const { makeSocket } = current;
+    return createWhatsAppAdapter(account, host, { makeSocket, authLib: async () => lib });
+  },
+  async () => {
+    current = conformancePlatform();
+    return current.platform;
+  },
+);
+test("Markdown becomes WhatsApp's markup, code left alone", () => {
+  assert.equal(whatsappMarkup("**bold** and ~~gone~~ and _it_"), "*bold* and ~gone~ and _it_");
+  assert.equal(whatsappMarkup("# Title\ntext"), "*Title*\ntext");
+  assert.equal(whatsappMarkup("`**not bold**` and ```\n**raw**\n```"), "`**not bold**` and ```\n**raw**\n```");
 });

@@ -156,6 +156,25 @@ export function normalize(
   };
 }
 
+/**
+ * The model's Markdown in WhatsApp's own markup: `**bold**` → `*bold*`, `~~strike~~` → `~strike~`,
+ * `# Heading` → `*Heading*`; italics (`_x_`) and code spans and blocks are the same in both. Pure.
+ */
+export function whatsappMarkup(text: string): string {
+  const parts = text.split(/(```[\s\S]*?```|`[^`\n]*`)/);
+  return parts
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part
+            .replace(/\*\*([^*\n]+)\*\*/g, "*$1*")
+            .replace(/__([^_\n]+)__/g, "*$1*")
+            .replace(/~~([^~\n]+)~~/g, "~$1~")
+            .replace(/^#{1,6} +(.+)$/gm, "*$1*"),
+    )
+    .join("");
+}
+
 /** The close code of a `connection.update` close (Baileys wraps it in a Boom error). */
 function closeCode(update: { lastDisconnect?: { error?: unknown } }): number | undefined {
   const error = update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined;
@@ -285,7 +304,7 @@ export function createWhatsAppAdapter(
           const code = closeCode(update);
           firstOutcome?.();
           if (code === CLOSE.loggedOut || code === CLOSE.forbidden || code === CLOSE.multideviceMismatch) {
-            stopFor(sock, `${RELINK_HINT} (WhatsApp ended this session: ${describeClose(code)})`, false);
+            stopFor(sock, `${RELINK_HINT} (WhatsApp refused this device's credentials: ${describeClose(code)})`, false);
           } else if (code === CLOSE.connectionReplaced) {
             stopFor(
               sock,
@@ -373,11 +392,11 @@ export function createWhatsAppAdapter(
             elapsedMs: clock.now() - started,
           };
     },
-    async send(target: OutboundTarget, text: string) {
+    async send(target: OutboundTarget, text: string, options: { plain: boolean }) {
       const sock = socket;
       // Fail fast and retryable: the manager tries again once the listener is back.
       if (!sock || !connected) throw new Error("no active WhatsApp Web listener (reconnecting)");
-      const sent = await sock.sendMessage(target.chatId, { text });
+      const sent = await sock.sendMessage(target.chatId, { text: options.plain ? text : whatsappMarkup(text) });
       const id = sent?.key?.id;
       if (!id) throw new Error("WhatsApp returned no message id");
       return { messageId: id };
