@@ -285,7 +285,8 @@ export class GatewayConnection {
       this.#watch(socket, hello.policy.tickIntervalMs);
       this.#setState({ kind: "connected", hello });
     } catch (error) {
-      if (socket !== this.#socket || !(error instanceof RequestError)) return;
+      // The refusal counts even when the close that follows it was seen first; not once a newer socket is open.
+      if ((this.#socket && socket !== this.#socket) || !(error instanceof RequestError)) return;
       this.#refused(error.shape, identity.deviceId, {
         usedShared: shared !== undefined,
         usedDevice: device !== undefined,
@@ -304,6 +305,7 @@ export class GatewayConnection {
       this.#candidateToken = undefined;
     }
     if (STOP_CODES.has(code)) {
+      clearTimeout(this.#retryTimer);
       this.#setState({ kind: "needs-auth", error });
       return;
     }
