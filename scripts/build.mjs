@@ -7,7 +7,7 @@
 //   so the gateway serves them precompressed and never compresses at run time.
 // Type-checking is `npm run typecheck` (tsc).
 import { build } from "esbuild";
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
@@ -48,7 +48,9 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   // ws loads these optional native helpers with require() inside try/catch; they are not installed.
   // Baileys' optional peers (image and audio processing, link previews) are for media we do not send.
-  external: ["bufferutil", "utf-8-validate", "sharp", "jimp", "link-preview-js", "audio-decode"],
+  // playwright-core reads its own package files at run time, so it is not bundled but copied whole into
+  // dist/vendor/ (it has no dependencies), and imported from there when the agent first uses the browser.
+  external: ["bufferutil", "utf-8-validate", "sharp", "jimp", "link-preview-js", "audio-decode", "playwright-core"],
   // Bundled CommonJS dependencies call require() for node built-ins; ESM has none, so give them one.
   banner: {
     js: 'import { createRequire as __ocCreateRequire } from "node:module";\nconst require = __ocCreateRequire(import.meta.url);',
@@ -56,6 +58,15 @@ await build({
 });
 
 chmodSync(new URL("../dist/entry.cjs", import.meta.url), 0o755);
+// The browser's driver, as its package is (code, licence, notices): the installed package needs no registry.
+cpSync(
+  new URL("../node_modules/playwright-core/", import.meta.url),
+  new URL("../dist/vendor/playwright-core/", import.meta.url),
+  {
+    recursive: true,
+    filter: (src) => !/[\\/](types|bin)([\\/]|$)/.test(src.split("playwright-core")[1] ?? ""),
+  },
+);
 
 const { build: buildUi } = await import("vite");
 await buildUi({ configFile: fileURLToPath(new URL("../ui/vite.config.ts", import.meta.url)) });

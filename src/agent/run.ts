@@ -32,7 +32,7 @@ import {
   type ContentBlock,
   type MessageEntry,
 } from "../sessions/transcript.js";
-import { runTool, TOOL_SPECS } from "./tools.js";
+import { BROWSER_SPEC, runTool, TOOL_SPECS } from "./tools.js";
 import { DEFAULT_FETCH_MAX_BYTES, type WebSettings } from "./web-tools.js";
 import { buildSystemPrompt, ensureWorkspace } from "./workspace.js";
 
@@ -61,6 +61,8 @@ export interface AgentRunInput {
   readonly store: SessionStore;
   readonly sessionKey: string;
   readonly message: string;
+  /** The gateway's browser, for the `browser` tool (absent: the tool is not offered). */
+  readonly browser?: import("../browser/service.js").BrowserService | undefined;
   /** Images attached to the message (checked by the caller: type, size). */
   readonly images?: readonly ImageInput[] | undefined;
   readonly config: OpenClawConfig;
@@ -242,7 +244,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
         for await (const event of backendFor(resolved).stream({
           model: resolved.model,
           messages,
-          tools: [...TOOL_SPECS],
+          tools: input.browser ? [...TOOL_SPECS, BROWSER_SPEC] : [...TOOL_SPECS],
           thinking: input.thinking,
           signal,
         })) {
@@ -354,6 +356,9 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
           signal,
           env: input.env,
           web: webSettings(input.config, input.env),
+          browser: input.browser,
+          // Beside the transcript: `<sessionId>.media/`.
+          mediaDir: file.replace(/\.jsonl$/, ".media"),
         });
         input.onEvent({
           stream: "tool",

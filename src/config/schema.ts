@@ -336,6 +336,25 @@ export const configSchema = v.partial(
       redactSensitive: v.picklist(["off", "tools"]),
     }),
     env: v.optional(v.looseObject({ vars: v.optional(v.record(v.string(), v.string())) })),
+    // The agent's browser. Loose: upstream's other keys (profiles, snapshotDefaults, …) are kept as they are.
+    browser: v.optional(
+      v.looseObject({
+        enabled: v.optional(v.boolean()),
+        executablePath: v.optional(nonEmpty),
+        headless: v.optional(v.boolean()),
+        noSandbox: v.optional(v.boolean()),
+        idleMinutes: v.optional(int(1, 24 * 60)),
+        extraArgs: v.optional(v.array(v.string())),
+        ssrfPolicy: v.optional(
+          v.looseObject({
+            dangerouslyAllowPrivateNetwork: v.optional(v.boolean()),
+            allowPrivateNetwork: v.optional(v.boolean()),
+            allowedHostnames: v.optional(v.array(v.pipe(v.string(), v.maxLength(253)))),
+            blockedHostnames: v.optional(v.array(v.pipe(v.string(), v.maxLength(253)))),
+          }),
+        ),
+      }),
+    ),
     tools: section({
       web: section({
         fetch: section({

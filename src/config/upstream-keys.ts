@@ -16,7 +16,6 @@ export const UPSTREAM_ONLY_PATHS: readonly string[] = [
   "diagnostics",
   "cli",
   "update",
-  "browser",
   "ui",
   "secrets",
   "skills",

@@ -174,6 +174,7 @@ export class AgentRuns {
         onEvent,
         credentialsDir: runtime.paths.credentialsDir,
         origin: input.origin,
+        browser: runtime.snapshot.config.browser?.enabled === false ? undefined : runtime.browser,
         onFlushError: (error) => {
           runtime.metrics.inc("openclaw_transcript_write_errors_total");
           runtime.log.error("transcript flush to disk failed", { sessionKey: input.sessionKey, error: error.message });

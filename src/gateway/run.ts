@@ -28,6 +28,7 @@ import { DeviceStore } from "./devices.js";
 const CHANNEL_START_DELAY_MS = 100;
 import { ClientRegistry } from "./clients.js";
 import { MetricsRecorder } from "./metrics.js";
+import { BrowserService, browserSettings } from "../browser/service.js";
 import { startEventLoopMonitor } from "./health-summary.js";
 import { resolveLimits } from "./limits.js";
 import { acquireStateLock, StateLockedError, isProcessAlive, readLock, type HeldLock } from "../config/state-lock.js";
@@ -238,6 +239,13 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     clients: new ClientRegistry({ version: options.version }),
     devices: new DeviceStore(paths.stateDir),
     metrics: new MetricsRecorder(),
+    // Upstream's port plan: control = gateway + 2, the managed profile's CDP = control + 9.
+    browser: new BrowserService({
+      stateDir: paths.stateDir,
+      cdpPort: settings.port + 11,
+      settings: () => browserSettings(runtime.snapshot.config.browser, env),
+      log: log.child("browser"),
+    }),
     tailscale: options.tailscale ?? systemTailscale(env),
     // Set right below: the runs and the channels need the runtime they belong to.
     agents: undefined as unknown as AgentRuns,
@@ -267,6 +275,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     },
   };
   runtime.agents = new AgentRuns(runtime);
+  runtime.browser.reapOrphan();
   runtime.channels = createChannelManager(runtime);
   startEventLoopMonitor();
   server = new GatewayServer(runtime);
@@ -468,6 +477,8 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     log.info(`stopping (${reason}); draining requests in flight for up to ${limits.drainTimeoutMs} ms`);
     // Channels first: no new inbound message starts a turn while the rest drains.
     await runtime.channels.stop(Math.min(3000, limits.drainTimeoutMs));
+    // No Chromium outlives the gateway (one left by a killed gateway is stopped at the next start).
+    await runtime.browser.stop();
     runtime.agents.abortAll();
     await server.stop("gateway stopping");
     if (exposed !== "off" && runtime.settings.tailscale.resetOnExit) {

@@ -44,6 +44,8 @@ export interface GatewayRuntime {
   agents: import("./agent-runs.js").AgentRuns;
   /** Paired devices and pairing requests (the Control UI, apps). */
   readonly devices: import("./devices.js").DeviceStore;
+  /** The agent's browser (started on first use). */
+  readonly browser: import("../browser/service.js").BrowserService;
   /** Counters and histograms for `GET /metrics`. */
   readonly metrics: import("./metrics.js").MetricsRecorder;
   /** Chat channels (started after the gateway is ready). */

@@ -55,6 +55,15 @@ test("a tool call without its result gets a synthetic aborted result", () => {
       null,
     ),
   );
+  // A reader (chat.history while the tool runs) sees the call and changes nothing.
+  const before = readFileSync(file, "utf8");
+  const read = loadTranscript(file, { repair: false });
+  assert.equal(read.messages.length, 1);
+  assert.equal(readFileSync(file, "utf8"), before, "a reader never writes");
+  appendFileSync(file, '{"type":"message","id":"half');
+  assert.equal(loadTranscript(file, { repair: false }).messages.length, 1, "a line being written is not read");
+  assert.ok(readFileSync(file, "utf8").endsWith('"id":"half'), "nor cut off");
+  writeFileSync(file, before);
   const loaded = loadTranscript(file);
   assert.equal(loaded.repaired.abortedToolCalls, 1);
   const last = loaded.messages.at(-1)!.message;

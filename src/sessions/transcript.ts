@@ -174,13 +174,17 @@ export function messageEntry(message: TranscriptMessage, parentId: string | null
 /**
  * Reads a transcript, repairing what a crash can leave: a torn last line (cut off and kept in
  * `.corrupt`), unreadable lines in the middle (skipped), and tool calls without results (closed with a
- * synthetic aborted result, appended to the file).
+ * synthetic aborted result, appended to the file). Only the one who is about to write (a run starting a
+ * turn) may repair: a reader (`chat.history`, `sessions`) passes `repair: false`, because a run in progress
+ * has a tool call without its result yet and may be in the middle of appending a line.
  */
-export function loadTranscript(file: string): LoadedTranscript {
+export function loadTranscript(file: string, options: { repair?: boolean } = {}): LoadedTranscript {
+  const repair = options.repair !== false;
   if (!existsSync(file))
     return { entries: [], messages: [], repaired: { tornBytes: 0, skippedLines: 0, abortedToolCalls: 0 } };
   let text = readFileSync(file, "utf8");
   let tornBytes = 0;
+  if (text.length > 0 && !text.endsWith("\n") && !repair) text = text.slice(0, text.lastIndexOf("\n") + 1);
   if (text.length > 0 && !text.endsWith("\n")) {
     const cut = text.lastIndexOf("\n") + 1;
     const torn = text.slice(cut);
@@ -208,7 +212,7 @@ export function loadTranscript(file: string): LoadedTranscript {
   let messages = entries.filter(
     (e): e is MessageEntry => e.type === "message" && typeof (e as MessageEntry).message === "object",
   );
-  const dangling = danglingToolCalls(messages);
+  const dangling = repair ? danglingToolCalls(messages) : [];
   for (const call of dangling) {
     const entry = messageEntry(
       {

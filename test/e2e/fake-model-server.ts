@@ -5,7 +5,9 @@
  * after its result; `[think]` reasons first (Anthropic thinking blocks with a signature, OpenAI
  * `reasoning_content`); `[status:N]` fails with HTTP N (429 with retry-after); `[cut]` drops the stream
  * midway; `[malformed]` sends a broken chunk; `[midstream-error]` sends an Anthropic `error` event after
- * some text; `[slow]` streams for 10 s. Requests under `/limited/` always get 429; the key `exhausted`
+ * some text; `[slow]` streams for 10 s; `[browse:<url>]` plays the seed's CI turn (OpenAI API): exec, then
+ * the browser opens the URL, snapshots, clicks the "Reveal" button by its ref, reads `#result`, and
+ * answers with what it read. Requests under `/limited/` always get 429; the key `exhausted`
  * always gets 402, the key `revoked` 401.
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from "node:http";
@@ -32,6 +34,7 @@ export interface FakeModelServer {
 
 type Scenario =
   | { kind: "error"; status: number }
+  | { kind: "call"; name: string; args: Record<string, unknown> }
   | { kind: "tool"; thinking?: string }
   | { kind: "cut" | "malformed" | "slow" | "midstream-error" }
   | { kind: "text"; reply: string; thinking?: string };
@@ -57,10 +60,38 @@ function decide(url: string, apiKey: string, messages: Message[]): Scenario {
   if (status) return { kind: "error", status: Number(status[1]) };
   const thinking = lastUser.includes("[think]") ? "Let me think about this carefully." : undefined;
   if (lastUser.includes("[tool:write]") && !afterTool) return { kind: "tool", ...(thinking ? { thinking } : {}) };
+  const browse = /\[browse:(\S+)\]/.exec(lastUser)?.[1];
+  if (browse) return browseStep(browse, messages);
   for (const kind of ["cut", "malformed", "slow", "midstream-error"] as const)
     if (lastUser.includes(`[${kind}]`)) return { kind };
   const reply = afterTool ? "done writing" : (/Reply with: (.*)$/m.exec(lastUser)?.[1]?.trim() ?? `ok: ${lastUser}`);
   return { kind: "text", reply, ...(thinking ? { thinking } : {}) };
+}
+
+/** The next step of the scripted browser turn, from the tool results so far. */
+function browseStep(url: string, messages: Message[]): Scenario {
+  const lastUserAt = messages.findLastIndex((m) => m.role === "user");
+  const results = messages.slice(lastUserAt + 1).filter((m) => m.role === "tool");
+  const last = textOf(results.at(-1)?.content);
+  if (results.length > 1 && /^browser \w+ failed/.test(last)) return { kind: "text", reply: `browser error: ${last}` };
+  switch (results.length) {
+    case 0:
+      return { kind: "call", name: "exec", args: { command: "echo exec-ok" } };
+    case 1:
+      return { kind: "call", name: "browser", args: { action: "open", targetUrl: url } };
+    case 2:
+      return { kind: "call", name: "browser", args: { action: "snapshot" } };
+    case 3: {
+      const ref = /button "Reveal" \[ref=(e\d+)\]/.exec(last)?.[1] ?? "e999";
+      return { kind: "call", name: "browser", args: { action: "act", kind: "click", ref } };
+    }
+    case 4:
+      return { kind: "call", name: "browser", args: { action: "text", selector: "#result" } };
+    default: {
+      const seen = /<<<EXTERNAL_UNTRUSTED_CONTENT[^\n]*\n([\s\S]*?)\n<<<END_EXTERNAL/.exec(last)?.[1] ?? last;
+      return { kind: "text", reply: `The page says: ${seen.trim()}` };
+    }
+  }
 }
 
 const TOOL_ARGS = ['{"path":"note.txt",', '"content":"hello from the tool"}'];
@@ -83,6 +114,18 @@ async function openaiStream(res: ServerResponse, scenario: Scenario): Promise<vo
   if ((scenario.kind === "text" || scenario.kind === "tool") && scenario.thinking)
     chunk({ reasoning_content: scenario.thinking });
   switch (scenario.kind) {
+    case "call":
+      chunk({
+        tool_calls: [
+          {
+            index: 0,
+            id: `call_${scenario.name}_${Date.now()}`,
+            type: "function",
+            function: { name: scenario.name, arguments: JSON.stringify(scenario.args) },
+          },
+        ],
+      });
+      return finish("tool_calls", 20, 10);
     case "tool":
       chunk({
         tool_calls: [{ index: 0, id: "call_w1", type: "function", function: { name: "write", arguments: "" } }],
@@ -147,6 +190,11 @@ async function anthropicStream(res: ServerResponse, scenario: Scenario): Promise
       { type: "signature_delta", signature: SIGNATURE },
     ]);
   switch (scenario.kind) {
+    case "call":
+      block({ type: "tool_use", id: `toolu_${Date.now()}`, name: scenario.name, input: {} }, [
+        { type: "input_json_delta", partial_json: JSON.stringify(scenario.args) },
+      ]);
+      return finish("tool_use", 10);
     case "tool":
       block(
         { type: "tool_use", id: "toolu_w1", name: "write", input: {} },

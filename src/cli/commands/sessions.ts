@@ -39,7 +39,7 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
       const short = normalizeSessionKey(key, opts.agent);
       const entry = store.get(short) ?? store.list().find((r) => r.entry.sessionId === short)?.entry;
       if (!entry) throw new CliError(`no session ${JSON.stringify(key)}`, { hint: "List them: openclaw sessions" });
-      const { messages, repaired } = loadTranscript(store.transcriptPath(entry.sessionId));
+      const { messages, repaired } = loadTranscript(store.transcriptPath(entry.sessionId), { repair: false });
       if (opts.json) ctx.printJson(messages.map((m) => m.message));
       else {
         for (const { message } of messages) {

@@ -148,7 +148,8 @@ function chatHistory(ctx: MethodContext, method: string) {
   const sessions = store(ctx, "default");
   const entry = sessions.get(sessionKey);
   if (!entry) return { sessionKey, sessionId: null, messages: [] as unknown[], thinkingLevel: null };
-  const loaded = loadTranscript(sessions.transcriptPath(entry.sessionId));
+  // Read only: a run may be between a tool call and its result right now.
+  const loaded = loadTranscript(sessions.transcriptPath(entry.sessionId), { repair: false });
   const messages: unknown[] = [];
   const maxBytes = p.maxBytes ?? MAX_HISTORY_BYTES;
   let bytes = 0;
