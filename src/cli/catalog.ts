@@ -55,6 +55,10 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     summary: "DM pairing: list pending requests, approve a code",
   },
   {
+    name: "browser",
+    summary: "The agent's browser: status, start, stop, tabs, open, navigate, snapshot, click, type, screenshot",
+  },
+  {
     name: "message",
     summary: "Send a message through a channel: message send --channel telegram --target <chat> -m <text>",
   },

@@ -13,6 +13,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<CommandModul
   pairing: () => import("./commands/pairing.js"),
   message: () => import("./commands/message.js"),
   devices: () => import("./commands/devices.js"),
+  browser: () => import("./commands/browser.js"),
   config: () => import("./commands/config.js"),
   logs: () => import("./commands/logs.js"),
   doctor: () => import("./commands/doctor.js"),

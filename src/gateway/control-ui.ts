@@ -38,7 +38,7 @@ export function controlUiSettings(config: {
   };
 }
 
-const TYPES: Record<string, string> = {
+export const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "application/javascript; charset=utf-8",
   ".mjs": "application/javascript; charset=utf-8",
@@ -188,7 +188,7 @@ function statFile(path: string): Stats | undefined {
 }
 
 /** The file for a URL path inside `root`, or undefined: no `..`, no NUL, no symlink leading out. */
-function resolveInside(root: string, relative: string): string | undefined {
+export function resolveInside(root: string, relative: string): string | undefined {
   const segments = relative.split("/").filter(Boolean);
   if (segments.some((s) => s === ".." || s === "." || s.includes("\0") || s.includes("\\"))) return undefined;
   const candidate = join(root, ...segments);

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerOf, checkSharedSecret } from "./auth.js";
 import { controlUiBootstrap, controlUiSettings, isBootstrapPath, serveControlUi } from "./control-ui.js";
 import { renderMetrics } from "./metrics.js";
+import { isCanvasPath, serveCanvas } from "./canvas.js";
 import { isDirectLocal, normalizeAddress } from "./connection.js";
 import { healthSummary } from "./health-summary.js";
 import type { GatewayRuntime } from "./runtime.js";
@@ -165,6 +166,22 @@ export function createRequestHandler(runtime: GatewayRuntime): (req: IncomingMes
       }
       if (refusedBearer(runtime, req, res)) return;
       return json(res, 200, healthSummary(runtime), {}, head);
+    }
+    if (isCanvasPath(path)) {
+      const reply = (status: number, body: string, headers: Record<string, string> = {}) =>
+        send(res, status, body, "text/plain; charset=utf-8", headers, head);
+      return serveCanvas(
+        {
+          stateDir: runtime.paths.stateDir,
+          env: runtime.env,
+          // As upstream: a direct loopback caller reads the canvas; anyone else brings the gateway's secret.
+          authorized: () => isDirectLocal(req) || !refusedBearer(runtime, req, res),
+        },
+        req,
+        res,
+        path,
+        reply,
+      );
     }
     if (path === "/metrics") {
       if (runtime.snapshot.config.gateway?.metrics?.enabled === false)

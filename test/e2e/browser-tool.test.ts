@@ -179,3 +179,36 @@ test("after kill -9 of the gateway, the next start stops the Chromium it left", 
     home.cleanup();
   }
 });
+
+test("openclaw browser drives the same browser through the running gateway", { skip }, async () => {
+  const home = makeHome();
+  const gw = await start(home);
+  const cli = (...args: string[]) =>
+    home.run(["browser", ...args], { env: { OPENCLAW_GATEWAY_PORT: String(gw.port) } });
+  try {
+    const status = await cli("status");
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^profile: openclaw$/m);
+    assert.match(status.stdout, /^running: false$/m);
+    assert.match(status.stdout, /^headless: true \(/m);
+    const opened = await cli("open", `${siteUrl}/`);
+    assert.equal(opened.code, 0, opened.stderr);
+    assert.match(opened.stdout, /^opened: http:\/\/127\.0\.0\.1:\d+\/$/m);
+    const snapshot = await cli("snapshot");
+    const ref = /button "Reveal" \[ref=(e\d+)\]/.exec(snapshot.stdout)?.[1];
+    assert.ok(ref, snapshot.stdout);
+    assert.equal((await cli("click", ref)).code, 0);
+    assert.equal((await cli("text", "--selector", "#result")).stdout.trim(), "the secret is 42");
+    const tabs = await cli("tabs", "--json");
+    assert.ok((JSON.parse(tabs.stdout) as { tabCount: number }).tabCount >= 1);
+    const refused = await cli("open", "http://10.0.0.1/");
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /navigation refused: 10\.0\.0\.1 resolves to 10\.0\.0\.1/);
+    const stopped = await cli("stop");
+    assert.match(stopped.stdout, /running: false/);
+    assert.deepEqual(chromiumsOf(home.dir), []);
+  } finally {
+    await gw.stop();
+    home.cleanup();
+  }
+});

@@ -53,6 +53,7 @@ const METHODS = [
   "device.pair.remove",
   "device.token.rotate",
   "device.token.revoke",
+  "browser.request",
 ];
 
 /** Connects raw and returns the socket after the challenge arrived. */

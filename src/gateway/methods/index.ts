@@ -28,6 +28,7 @@ const logs = lazy(() => import("./logs.js"));
 const agent = lazy(() => import("./agent.js"));
 const channels = lazy(() => import("./channels.js"));
 const devices = lazy(() => import("./devices.js"));
+const browser = lazy(() => import("./browser.js"));
 
 /** Every implemented method and its family; `hello-ok.features.methods` is exactly this list. */
 const METHODS: Readonly<Record<string, Family>> = {
@@ -67,6 +68,7 @@ const METHODS: Readonly<Record<string, Family>> = {
   "device.pair.remove": devices,
   "device.token.rotate": devices,
   "device.token.revoke": devices,
+  "browser.request": browser,
 };
 
 export const METHOD_NAMES: readonly string[] = Object.keys(METHODS);

@@ -1,0 +1,80 @@
+/**
+ * `browser.request` (admin): upstream's control API over the gateway socket, `{method, path, query, body}`
+ * mapped onto the browser service's actions. The CLI's `openclaw browser …` uses only this.
+ * @module
+ */
+import * as v from "valibot";
+import { BrowserError } from "../../browser/service.js";
+import { ErrorCodes, GatewayError, invalidRequest } from "../../protocol/errors.js";
+import type { MethodHandler } from "./index.js";
+import { parseParams } from "./params.js";
+
+const requestParams = v.looseObject({
+  method: v.picklist(["GET", "POST", "DELETE"]),
+  path: v.pipe(v.string(), v.regex(/^\/[\w/.-]*$/, "Expected a path such as /tabs"), v.maxLength(200)),
+  query: v.optional(v.record(v.string(), v.unknown())),
+  body: v.optional(v.record(v.string(), v.unknown())),
+  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(120_000))),
+});
+
+/** The route's action and its arguments, or undefined for a route this gateway does not have. Pure. */
+export function routeToAction(
+  method: string,
+  path: string,
+  query: Record<string, unknown>,
+  body: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  const tab = /^\/tabs\/([\w-]+)$/.exec(path)?.[1];
+  const key = `${method} ${tab && method === "DELETE" ? "/tabs/:id" : path}`;
+  switch (key) {
+    case "GET /":
+      return { action: "status" };
+    case "POST /start":
+      return { action: "start" };
+    case "POST /stop":
+      return { action: "stop" };
+    case "GET /profiles":
+      return { action: "profiles" };
+    case "GET /tabs":
+      return { action: "tabs" };
+    case "POST /tabs/open":
+      return { action: "open", targetUrl: body.url ?? body.targetUrl };
+    case "POST /tabs/focus":
+      return { action: "focus", targetId: body.targetId };
+    case "DELETE /tabs/:id":
+      return { action: "close", targetId: tab };
+    case "POST /navigate":
+      return {
+        action: "navigate",
+        targetUrl: body.url ?? body.targetUrl,
+        targetId: body.targetId,
+        timeoutMs: body.timeoutMs,
+      };
+    case "GET /snapshot":
+      return { action: "snapshot", ...query };
+    case "POST /screenshot":
+      return { action: "screenshot", ...body };
+    case "POST /act":
+      return { action: "act", request: body };
+    case "GET /text":
+      return { action: "text", ...query };
+    default:
+      return undefined;
+  }
+}
+
+export const handlers: Record<string, MethodHandler> = {
+  "browser.request": async ({ runtime, params }) => {
+    const p = parseParams("browser.request", requestParams, params);
+    const args = routeToAction(p.method, p.path, p.query ?? {}, p.body ?? {});
+    if (!args) throw invalidRequest(`no browser route ${p.method} ${p.path}`);
+    try {
+      return await runtime.browser.act(args, { dir: `${runtime.paths.stateDir}/browser/openclaw/media` });
+    } catch (error) {
+      if (error instanceof BrowserError) throw invalidRequest(error.message);
+      throw new GatewayError(ErrorCodes.UNAVAILABLE, `browser: ${(error as Error).message}`, {
+        details: { hint: "See docs/browser.md (troubleshooting), or openclaw logs --level warn" },
+      });
+    }
+  },
+};
