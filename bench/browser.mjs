@@ -97,6 +97,7 @@ const cold = [];
 const warm = [];
 let rssRunning = 0;
 let chromium = 0;
+let driver = 0;
 for (let i = 0; i < RUNS; i++) {
   await browser("POST", "/stop");
   let t0 = performance.now();
@@ -111,6 +112,10 @@ for (let i = 0; i < RUNS; i++) {
     await sleep(500);
     rssRunning = rssOf(child.pid);
     chromium = chromiumRss();
+    driver = execFileSync("pgrep", ["-P", String(child.pid), "-f", "browser-driver"], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .reduce((n, pid) => n + rssOf(Number(pid)), 0);
   }
 }
 await browser("POST", "/stop");
@@ -133,8 +138,9 @@ const table = [
   "| gateway RSS | MB |",
   "|---|---:|",
   `| before the browser's first use | ${mb(rssBefore)} |`,
-  `| with the browser running (playwright-core loaded, one page) | ${mb(rssRunning)} (+${mb(rssRunning - rssBefore)}) |`,
+  `| with the browser running (one page) | ${mb(rssRunning)} (+${mb(rssRunning - rssBefore)}) |`,
   `| after it was stopped (what the idle shutdown does) | ${mb(rssAfter)} (+${mb(rssAfter - rssBefore)} over before) |`,
+  `| the driver process (playwright-core and the CDP connection), while the browser runs | ${mb(driver)} RSS |`,
   `| Chromium itself (PSS of all its processes, one page) | ${mb(chromium)} |`,
   "",
   `Goal: the gateway's own memory returns after the browser stops: ${rssAfter - rssBefore < 10 * 1048576 ? "met" : "missed"}.`,

@@ -57,6 +57,18 @@ await build({
   },
 });
 
+// The browser driver: its own process (forked on the first browser call, gone when the browser stops).
+await build({
+  ...common,
+  entryPoints: ["src/browser/driver.ts"],
+  outfile: "dist/browser-driver.js",
+  format: "esm",
+  external: ["playwright-core"],
+  banner: {
+    js: 'import { createRequire as __ocCreateRequire } from "node:module";\nconst require = __ocCreateRequire(import.meta.url);',
+  },
+});
+
 chmodSync(new URL("../dist/entry.cjs", import.meta.url), 0o755);
 // The browser's driver, as its package is (code, licence, notices): the installed package needs no registry.
 cpSync(

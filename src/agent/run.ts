@@ -62,7 +62,7 @@ export interface AgentRunInput {
   readonly sessionKey: string;
   readonly message: string;
   /** The gateway's browser, for the `browser` tool (absent: the tool is not offered). */
-  readonly browser?: import("../browser/service.js").BrowserService | undefined;
+  readonly browser?: import("./tools.js").ToolContext["browser"];
   /** Images attached to the message (checked by the caller: type, size). */
   readonly images?: readonly ImageInput[] | undefined;
   readonly config: OpenClawConfig;

@@ -24,7 +24,9 @@ export interface ToolContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly web: WebSettings;
   /** The gateway's browser; absent in a run without a gateway (`agent --local`). */
-  readonly browser?: import("../browser/service.js").BrowserService | undefined;
+  readonly browser?:
+    | { act(args: Record<string, unknown>, media: { dir: string }): Promise<Record<string, unknown>> }
+    | undefined;
   /** Where files a tool makes for this session go (screenshots), beside its transcript. */
   readonly mediaDir?: string | undefined;
 }

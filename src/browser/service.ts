@@ -24,12 +24,14 @@ export const DEFAULT_PROFILE = "openclaw";
 
 /** The build carries playwright-core in dist/vendor/ (it cannot be bundled); from source, node_modules. */
 async function loadPlaywright(): Promise<typeof import("playwright-core")> {
-  const vendored = new URL("../vendor/playwright-core/index.mjs", import.meta.url);
-  try {
-    return (await import(vendored.href)) as typeof import("playwright-core");
-  } catch {
-    return import("playwright-core");
+  for (const relative of ["./vendor/playwright-core/index.mjs", "../vendor/playwright-core/index.mjs"]) {
+    try {
+      return (await import(new URL(relative, import.meta.url).href)) as typeof import("playwright-core");
+    } catch {
+      // not at this depth
+    }
   }
+  return import("playwright-core");
 }
 /** Upstream's caps: tool text and AI snapshots. */
 export const MAX_TOOL_CHARS = 16_000;
@@ -90,6 +92,34 @@ interface Session {
   current?: string | undefined;
 }
 
+/** The status object upstream's `status` answers (`running` is the caller's to add). Pure but for the executable search. */
+export function browserStatus(settings: BrowserSettings, cdpPort: number, profileDir: string): Record<string, unknown> {
+  let detected: string | undefined;
+  let detectError: string | undefined;
+  try {
+    detected = findExecutable(settings.executablePath, process.env);
+  } catch (error) {
+    detectError = (error as Error).message;
+  }
+  return {
+    enabled: settings.enabled,
+    profile: DEFAULT_PROFILE,
+    driver: "openclaw",
+    transport: "cdp",
+    running: false,
+    cdpPort,
+    cdpUrl: `http://127.0.0.1:${cdpPort}`,
+    detectedExecutablePath: detected ?? null,
+    ...(detectError ? { detectError } : {}),
+    userDataDir: join(profileDir, "user-data"),
+    headless: settings.headless,
+    headlessSource: settings.headlessSource,
+    noSandbox: settings.noSandbox,
+    noSandboxSource: settings.noSandboxSource,
+    attachOnly: false,
+  };
+}
+
 export class BrowserError extends Error {
   override name = "BrowserError";
 }
@@ -115,6 +145,8 @@ export class BrowserService {
       settings: () => BrowserSettings;
       readonly log: { info(m: string, f?: object): void; warn(m: string, f?: object): void };
     },
+    /** Told when the browser has been stopped (idle or asked): the driver process then exits. */
+    private readonly onStopped: () => void = () => undefined,
   ) {}
 
   get profileDir(): string {
@@ -133,31 +165,7 @@ export class BrowserService {
   }
 
   status(): Record<string, unknown> {
-    const s = this.world.settings();
-    let detected: string | undefined;
-    let detectError: string | undefined;
-    try {
-      detected = findExecutable(s.executablePath, process.env);
-    } catch (error) {
-      detectError = (error as Error).message;
-    }
-    return {
-      enabled: s.enabled,
-      profile: DEFAULT_PROFILE,
-      driver: "openclaw",
-      transport: "cdp",
-      running: this.running,
-      cdpPort: this.world.cdpPort,
-      cdpUrl: `http://127.0.0.1:${this.world.cdpPort}`,
-      detectedExecutablePath: detected ?? null,
-      ...(detectError ? { detectError } : {}),
-      userDataDir: join(this.profileDir, "user-data"),
-      headless: s.headless,
-      headlessSource: s.headlessSource,
-      noSandbox: s.noSandbox,
-      noSandboxSource: s.noSandboxSource,
-      attachOnly: false,
-    };
+    return { ...browserStatus(this.world.settings(), this.world.cdpPort, this.profileDir), running: this.running };
   }
 
   /** The running session, started when there is none (or the last one died). */
@@ -275,6 +283,7 @@ export class BrowserService {
     stopChromium(session.launched.process);
     await Promise.race([session.launched.exited, new Promise((r) => setTimeout(r, 3000))]);
     forgetPid(this.profileDir);
+    this.onStopped();
     return true;
   }
 

@@ -28,7 +28,8 @@ import { DeviceStore } from "./devices.js";
 const CHANNEL_START_DELAY_MS = 100;
 import { ClientRegistry } from "./clients.js";
 import { MetricsRecorder } from "./metrics.js";
-import { BrowserService, browserSettings } from "../browser/service.js";
+import { BrowserClient } from "../browser/client.js";
+import { browserSettings } from "../browser/service.js";
 import { startEventLoopMonitor } from "./health-summary.js";
 import { resolveLimits } from "./limits.js";
 import { acquireStateLock, StateLockedError, isProcessAlive, readLock, type HeldLock } from "../config/state-lock.js";
@@ -240,7 +241,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     devices: new DeviceStore(paths.stateDir),
     metrics: new MetricsRecorder(),
     // Upstream's port plan: control = gateway + 2, the managed profile's CDP = control + 9.
-    browser: new BrowserService({
+    browser: new BrowserClient({
       stateDir: paths.stateDir,
       cdpPort: settings.port + 11,
       settings: () => browserSettings(runtime.snapshot.config.browser, env),

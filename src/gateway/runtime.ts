@@ -45,7 +45,7 @@ export interface GatewayRuntime {
   /** Paired devices and pairing requests (the Control UI, apps). */
   readonly devices: import("./devices.js").DeviceStore;
   /** The agent's browser (started on first use). */
-  readonly browser: import("../browser/service.js").BrowserService;
+  readonly browser: import("../browser/client.js").BrowserClient;
   /** Counters and histograms for `GET /metrics`. */
   readonly metrics: import("./metrics.js").MetricsRecorder;
   /** Chat channels (started after the gateway is ready). */

@@ -161,24 +161,41 @@ test(
   },
 );
 
-test("after kill -9 of the gateway, the next start stops the Chromium it left", { skip }, async () => {
-  const home = makeHome();
-  let gw = await start(home);
-  try {
-    assert.equal(await turn(gw, `[browse:${siteUrl}/] look`, "k"), "The page says: the secret is 42");
-    assert.ok(chromiumsOf(home.dir).length > 0);
-    await gw.stop("SIGKILL");
-    assert.ok(chromiumsOf(home.dir).length > 0, "orphaned by the kill");
-    assert.ok(existsSync(join(home.dir, ".openclaw/browser/openclaw/chromium.pid")));
-    gw = await start(home);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(chromiumsOf(home.dir), [], "reaped at start");
-    assert.match(gw.output(), /stopped a browser a previous gateway left running/);
-  } finally {
-    await gw.stop();
-    home.cleanup();
-  }
-});
+test(
+  "kill -9: the driver takes the browser down; if it is killed too, the next start stops what is left",
+  { skip },
+  async () => {
+    const home = makeHome();
+    let gw = await start(home);
+    try {
+      assert.equal(await turn(gw, `[browse:${siteUrl}/] look`, "k"), "The page says: the secret is 42");
+      assert.ok(chromiumsOf(home.dir).length > 0);
+      await gw.stop("SIGKILL");
+      const deadline = Date.now() + 10_000;
+      while (chromiumsOf(home.dir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(chromiumsOf(home.dir), [], "the driver saw its gateway go and stopped the browser");
+
+      // Now the driver is killed with the gateway: the browser is orphaned until the next start.
+      gw = await start(home);
+      assert.equal(await turn(gw, `[browse:${siteUrl}/] look`, "k2"), "The page says: the secret is 42");
+      const driver = execFileSync("pgrep", ["-P", String(gw.proc.pid), "-f", "browser-driver"], { encoding: "utf8" })
+        .split("\n")
+        .filter(Boolean)
+        .map(Number);
+      for (const pid of driver) process.kill(pid, "SIGKILL");
+      await gw.stop("SIGKILL");
+      assert.ok(chromiumsOf(home.dir).length > 0, "orphaned by the kill");
+      assert.ok(existsSync(join(home.dir, ".openclaw/browser/openclaw/chromium.pid")));
+      gw = await start(home);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(chromiumsOf(home.dir), [], "reaped at start");
+      assert.match(gw.output(), /stopped a browser a previous gateway left running/);
+    } finally {
+      await gw.stop();
+      home.cleanup();
+    }
+  },
+);
 
 test("openclaw browser drives the same browser through the running gateway", { skip }, async () => {
   const home = makeHome();
