@@ -2,7 +2,7 @@
 // and warm (running), median of 10 each, through the gateway's `browser.request`; and the gateway's RSS
 // before the browser's first use, with it running, and after it is stopped (what the idle shutdown does),
 // with Chromium's own RSS apart. Writes its table into docs/PERFORMANCE.md. Usage: npm run bench:browser
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -10,7 +10,7 @@ import { createServer as createNetServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { bin, writeSection } from "./common.mjs";
+import { startReadyGateway, writeSection } from "./common.mjs";
 
 const RUNS = 10;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -45,19 +45,7 @@ writeFileSync(
   }),
   { mode: 0o600 },
 );
-const child = spawn(process.execPath, ["--max-semi-space-size=4", bin, "gateway", "--port", String(port)], {
-  env: { PATH: process.env.PATH, HOME: home },
-  stdio: ["ignore", "ignore", "pipe"],
-});
-child.stderr.resume();
-for (let i = 0; i < 2000; i++) {
-  try {
-    if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
-  } catch {
-    // not listening yet
-  }
-  await sleep(5);
-}
+const child = await startReadyGateway(home, port);
 
 const ws = new WebSocket(`ws://127.0.0.1:${port}`);
 await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));

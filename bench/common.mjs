@@ -1,5 +1,6 @@
 // What every benchmark shares: the built entry, numeric flags, and writing its table into
 // docs/PERFORMANCE.md between its own markers.
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -52,4 +53,26 @@ export async function startBenchModel() {
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   return { url: `http://127.0.0.1:${server.address().port}/v1`, times, close: () => server.close() };
+}
+
+/**
+ * The built gateway as its service definitions run it (`--max-semi-space-size=4`), with HOME = `home`
+ * (whose config the caller wrote), once `/readyz` answers 200 (bounded).
+ */
+export async function startReadyGateway(home, port) {
+  const child = spawn(process.execPath, ["--max-semi-space-size=4", bin, "gateway", "--port", String(port)], {
+    env: { PATH: process.env.PATH, HOME: home },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  child.stderr.resume();
+  for (let i = 0; i < 2000; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill("SIGKILL");
+  throw new Error("the gateway did not become ready");
 }

@@ -2,14 +2,13 @@
 // scraping moves the RPC latency. Load: 8 clients each sending `status` back to back; phases alternate
 // without and with a scraper (every 100 ms, far more often than any Prometheus), 3 rounds of each, so both
 // see the same machine. Writes its table into docs/PERFORMANCE.md. Usage: npm run bench:metrics
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { bin, writeSection } from "./common.mjs";
+import { startReadyGateway, writeSection } from "./common.mjs";
 
 const CLIENTS = 8;
 const PHASE_MS = 4000;
@@ -32,19 +31,7 @@ writeFileSync(
   JSON.stringify({ gateway: { mode: "local", port, auth: { mode: "token", token } } }),
   { mode: 0o600 },
 );
-const child = spawn(process.execPath, ["--max-semi-space-size=4", bin, "gateway", "--port", String(port)], {
-  env: { PATH: process.env.PATH, HOME: home },
-  stdio: ["ignore", "ignore", "pipe"],
-});
-child.stderr.resume();
-for (let i = 0; i < 2000; i++) {
-  try {
-    if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
-  } catch {
-    // not listening yet
-  }
-  await sleep(5);
-}
+const child = await startReadyGateway(home, port);
 
 /** A connected client that sends `status` in a loop while `running()`, recording each latency. */
 async function client(record, running) {

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { reapOrphan } from "./chromium.js";
-import { BrowserError, browserStatus, DEFAULT_PROFILE, type BrowserSettings } from "./service.js";
+import { BrowserError, browserStatus, DEFAULT_PROFILE, type BrowserWorld } from "./service.js";
 
 type Pending = { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void };
 
@@ -28,14 +28,7 @@ export class BrowserClient {
   #seq = 0;
   readonly #pending = new Map<number, Pending>();
 
-  constructor(
-    private readonly world: {
-      readonly stateDir: string;
-      readonly cdpPort: number;
-      settings: () => BrowserSettings;
-      readonly log: { info(m: string, f?: object): void; warn(m: string, f?: object): void };
-    },
-  ) {}
+  constructor(private readonly world: BrowserWorld) {}
 
   get profileDir(): string {
     return join(this.world.stateDir, "browser", DEFAULT_PROFILE);

@@ -83,6 +83,14 @@ export function browserSettings(
   };
 }
 
+/** What the browser needs from where it runs: its profile's place, its CDP port, the settings, a log. */
+export interface BrowserWorld {
+  readonly stateDir: string;
+  readonly cdpPort: number;
+  settings: () => BrowserSettings;
+  readonly log: { info(m: string, f?: object): void; warn(m: string, f?: object): void };
+}
+
 interface Session {
   launched: LaunchedBrowser;
   browser: Browser;
@@ -139,12 +147,7 @@ export class BrowserService {
   readonly #guards = new WeakMap<Page, Promise<void>>();
 
   constructor(
-    private readonly world: {
-      readonly stateDir: string;
-      readonly cdpPort: number;
-      settings: () => BrowserSettings;
-      readonly log: { info(m: string, f?: object): void; warn(m: string, f?: object): void };
-    },
+    private readonly world: BrowserWorld,
     /** Told when the browser has been stopped (idle or asked): the driver process then exits. */
     private readonly onStopped: () => void = () => undefined,
   ) {}

@@ -114,8 +114,13 @@ test(
       assert.equal(answer, "The page says: the secret is 42");
       const request = model.requests.at(-1)!;
       assert.ok((request.tools as { function?: { name: string } }[]).some((t) => t.function?.name === "browser"));
-      const lines = readFileSync(join(gw.stateDir, "agents/default/sessions/sessions.json"), "utf8");
-      const sessionId = (JSON.parse(lines) as Record<string, { sessionId: string }>).ci!.sessionId;
+      // The session index is written behind the turn: wait for it (bounded) rather than race it.
+      const index = join(gw.stateDir, "agents/default/sessions/sessions.json");
+      const deadline = Date.now() + 10_000;
+      while (!(existsSync(index) && readFileSync(index, "utf8").includes('"ci"')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      const sessionId = (JSON.parse(readFileSync(index, "utf8")) as Record<string, { sessionId: string }>).ci!
+        .sessionId;
       const transcript = readFileSync(join(gw.stateDir, `agents/default/sessions/${sessionId}.jsonl`), "utf8")
         .trim()
         .split("\n")

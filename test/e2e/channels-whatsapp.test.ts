@@ -132,8 +132,12 @@ test("linking by QR from the CLI; a DM answered after pairing; read receipts and
       control.calls.some((c) => c.name === "readMessages"),
       "the answered message was marked read",
     );
-    const transcript = readFileSync(join(gw.stateDir, "agents/default/sessions/sessions.json"), "utf8");
-    assert.match(transcript, /whatsapp/);
+    // The session index is written behind the turn: wait for it (bounded) rather than race it.
+    const index = join(gw.stateDir, "agents/default/sessions/sessions.json");
+    await control.waitFor(
+      "the session in the index",
+      () => existsSync(index) && /whatsapp/.test(readFileSync(index, "utf8")),
+    );
   } finally {
     await gw.stop();
     gw.home.cleanup();
