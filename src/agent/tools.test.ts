@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { runTool, type ToolContext } from "./tools.js";
-import { isPrivateAddress, type WebSettings } from "./web-tools.js";
+import { isPrivateAddress } from "../config/bind.js";
+import type { WebSettings } from "./web-tools.js";
 
 const workspace = mkdtempSync(join(tmpdir(), "oc-tools-"));
 const web: WebSettings = {

@@ -195,10 +195,19 @@ export async function runTool(name: string, args: Record<string, unknown>, ctx: 
   }
 }
 
+/** Page-derived text, marked for the model as content it must not take instructions from (upstream's wrapper). */
+/** Upstream's cap on any page-derived tool text. */
+const MAX_UNTRUSTED_CHARS = 16_000;
+
+function untrusted(text: string, max = MAX_UNTRUSTED_CHARS): string {
+  const id = Math.random().toString(36).slice(2, 10);
+  const body = text.length > max ? `${text.slice(0, max)}\n…[truncated ${text.length - max} chars]` : text;
+  return `<<<EXTERNAL_UNTRUSTED_CONTENT id="${id}">>>\n${body}\n<<<END_EXTERNAL_UNTRUSTED_CONTENT id="${id}">>>`;
+}
+
 /** The browser tool: any failure is a tool error with its reason, never an exception out of the run. */
 async function browserTool(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult> {
   if (!ctx.browser) return { text: "the browser needs the gateway: this run has none", isError: true };
-  const { untrusted } = await import("../browser/service.js");
   try {
     const result = await ctx.browser.act(args, { dir: ctx.mediaDir ?? join(ctx.workspace, ".openclaw-media") });
     // Snapshots and page text come from the page: marked so the model does not take orders from them.

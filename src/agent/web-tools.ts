@@ -5,7 +5,8 @@
  * @module
  */
 import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
+import { isPrivateAddress } from "../config/bind.js";
 import type { ToolResult } from "./tools.js";
 
 export interface WebSettings {
@@ -15,37 +16,6 @@ export interface WebSettings {
 
 export const DEFAULT_FETCH_MAX_BYTES = 2 * 1024 * 1024;
 export const MAX_REDIRECTS = 5;
-
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.168.0.0", 16],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4],
-] as const)
-  PRIVATE.addSubnet(net, prefix, "ipv4");
-for (const [net, prefix] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-] as const)
-  PRIVATE.addSubnet(net, prefix, "ipv6");
-
-/** True for loopback, private, link-local, carrier-grade NAT, multicast and unspecified addresses. */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const ip = mapped ?? address;
-  const family = isIP(ip);
-  if (family === 0) return true;
-  return PRIVATE.check(ip, family === 4 ? "ipv4" : "ipv6");
-}
 
 async function checkHost(url: URL, settings: WebSettings): Promise<void> {
   if (settings.fetch.allowPrivateNetwork) return;

@@ -33,14 +33,14 @@ export class BrowserLaunchError extends Error {
   override name = "BrowserLaunchError";
 }
 
-export function findExecutable(
-  configured: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): string {
+/** `configured` is `browser.executablePath` with `~` already expanded (by `browserSettings`). */
+export function findExecutable(configured: string | undefined): string {
   if (configured) {
-    const path = configured.startsWith("~/") ? join(env.HOME ?? "", configured.slice(2)) : configured;
-    if (!existsSync(path)) throw new BrowserLaunchError(`browser.executablePath not found: ${path}`);
-    return path;
+    if (!existsSync(configured))
+      throw new BrowserLaunchError(
+        `browser.executablePath not found: ${configured}. Fix the path, or remove it to use an installed Chromium`,
+      );
+    return configured;
   }
   const candidates = process.platform === "darwin" ? MAC_CANDIDATES : LINUX_CANDIDATES;
   const found = candidates.find((p) => existsSync(p));

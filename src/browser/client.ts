@@ -53,8 +53,8 @@ export class BrowserClient {
       // Only what a browser needs: the gateway's secrets and API keys stay out of the driver and of Chromium.
       env: Object.fromEntries(
         ["PATH", "HOME", "DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "LANG", "LC_ALL", "TZ", "TMPDIR"]
-          .filter((name) => process.env[name] !== undefined)
-          .map((name) => [name, process.env[name]]),
+          .filter((name) => this.world.env[name] !== undefined)
+          .map((name) => [name, this.world.env[name]]),
       ),
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       serialization: "advanced",

@@ -31,6 +31,7 @@ process.on("message", (raw: Init | Call | { type: "stop" }) => {
     service = new BrowserService(
       {
         stateDir: raw.stateDir,
+        env: process.env,
         cdpPort: raw.cdpPort,
         settings: () => settings!,
         log: { info: (m, f) => log("info", m, f), warn: (m, f) => log("warn", m, f) },

@@ -3,7 +3,7 @@
  * never at gateway start, attached with playwright-core over CDP (imported on that first call), stopped
  * after `browser.idleMinutes` without use and when the gateway stops. A browser that crashed or was killed
  * is noticed and started again by the next call. Every navigation passes the SSRF policy, before it starts
- * and on the URL it ends at. Actions answer in upstream's shapes; page text is marked as untrusted.
+ * and on the URL it ends at. Actions answer in upstream's shapes.
  * @module
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -33,8 +33,7 @@ async function loadPlaywright(): Promise<typeof import("playwright-core")> {
   }
   return import("playwright-core");
 }
-/** Upstream's caps: tool text and AI snapshots. */
-export const MAX_TOOL_CHARS = 16_000;
+/** Upstream's cap on AI snapshots. */
 export const MAX_SNAPSHOT_CHARS = 40_000;
 const NAVIGATE_TIMEOUT_MS = 20_000;
 const ACT_TIMEOUT_MS = 8_000;
@@ -72,7 +71,12 @@ export function browserSettings(
   const idleMinutes = typeof c.idleMinutes === "number" && c.idleMinutes > 0 ? c.idleMinutes : 10;
   return {
     enabled: c.enabled !== false,
-    executablePath: typeof c.executablePath === "string" ? c.executablePath : undefined,
+    executablePath:
+      typeof c.executablePath === "string"
+        ? c.executablePath.startsWith("~/")
+          ? join(env.HOME ?? "", c.executablePath.slice(2))
+          : c.executablePath
+        : undefined,
     headless: headless.value,
     headlessSource: headless.source,
     noSandbox: noSandbox.value,
@@ -86,6 +90,8 @@ export function browserSettings(
 /** What the browser needs from where it runs: its profile's place, its CDP port, the settings, a log. */
 export interface BrowserWorld {
   readonly stateDir: string;
+  /** The environment the driver process (and so Chromium) is given a minimal part of. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly cdpPort: number;
   settings: () => BrowserSettings;
   readonly log: { info(m: string, f?: object): void; warn(m: string, f?: object): void };
@@ -105,7 +111,7 @@ export function browserStatus(settings: BrowserSettings, cdpPort: number, profil
   let detected: string | undefined;
   let detectError: string | undefined;
   try {
-    detected = findExecutable(settings.executablePath, process.env);
+    detected = findExecutable(settings.executablePath);
   } catch (error) {
     detectError = (error as Error).message;
   }
@@ -130,13 +136,6 @@ export function browserStatus(settings: BrowserSettings, cdpPort: number, profil
 
 export class BrowserError extends Error {
   override name = "BrowserError";
-}
-
-/** Page-derived text, marked for the model as content it must not take instructions from (upstream's wrapper). */
-export function untrusted(text: string, max = MAX_TOOL_CHARS): string {
-  const id = Math.random().toString(36).slice(2, 10);
-  const body = text.length > max ? `${text.slice(0, max)}\n…[truncated ${text.length - max} chars]` : text;
-  return `<<<EXTERNAL_UNTRUSTED_CONTENT id="${id}">>>\n${body}\n<<<END_EXTERNAL_UNTRUSTED_CONTENT id="${id}">>>`;
 }
 
 export class BrowserService {
@@ -184,7 +183,7 @@ export class BrowserService {
   }
 
   async #start(settings: BrowserSettings): Promise<Session> {
-    const executablePath = findExecutable(settings.executablePath, process.env);
+    const executablePath = findExecutable(settings.executablePath);
     const launched = await launchChromium({
       executablePath,
       profileDir: this.profileDir,

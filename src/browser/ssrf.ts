@@ -7,7 +7,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { isPrivateAddress } from "../agent/web-tools.js";
+import { isPrivateAddress } from "../config/bind.js";
 
 export interface SsrfPolicy {
   readonly allowPrivateNetwork: boolean;

@@ -112,6 +112,8 @@ export interface ChannelAdapter {
   /** Sends one chunk; `plain` when the platform refused the formatted form. Returns the platform's id. */
   send(target: OutboundTarget, text: string, options: { plain: boolean }): Promise<{ messageId: string }>;
   typing(target: OutboundTarget): Promise<void>;
+  /** The chat a `send` target names, in the platform's form (prefixes dropped, numbers made JIDs); as given by default. */
+  chatIdFor?(to: string): string;
   /** Unlinks the account at the service (WhatsApp); true when the service confirmed it. */
   logout?(): Promise<boolean>;
 }

@@ -580,7 +580,8 @@ export class ChannelManager {
     text: string;
   }): Promise<{ messageIds: string[]; chunks: number }> {
     const rt = this.#pick(input.channel, input.accountId);
-    const target: OutboundTarget = { chatId: chatIdFor(input.channel, input.to) };
+    // The adapter owns its platform's chat ids.
+    const target: OutboundTarget = { chatId: rt.adapter?.chatIdFor?.(input.to) ?? input.to };
     return this.#deliver(rt, target, input.text);
   }
 
@@ -865,12 +866,4 @@ function probeView(probe: ProbeOutcome): Record<string, unknown> {
         }
       : {}),
   };
-}
-
-/** A `send` target as the platform names the chat: WhatsApp numbers become JIDs; prefixes are dropped. */
-export function chatIdFor(channel: string, to: string): string {
-  if (channel !== "whatsapp") return to.replace(/^(telegram|tg|discord|channel):/i, "");
-  const bare = to.replace(/^whatsapp:/i, "").trim();
-  if (bare.includes("@")) return bare;
-  return `${bare.replace(/\D/g, "")}@s.whatsapp.net`;
 }

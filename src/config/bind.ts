@@ -3,7 +3,7 @@
  * container hints) comes in as a `NetworkWorld`, so tests can play any host.
  * @module
  */
-import { isIP } from "node:net";
+import { BlockList, isIP } from "node:net";
 import type { BindMode } from "./gateway-settings.js";
 import { GatewaySettingsError } from "./gateway-settings.js";
 
@@ -33,6 +33,40 @@ export function isLoopbackAddress(host: string): boolean {
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
     host === "::ffff:127.0.0.1"
   );
+}
+
+const PRIVATE = new BlockList();
+for (const [net, prefix] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const)
+  PRIVATE.addSubnet(net, prefix, "ipv4");
+for (const [net, prefix] of [
+  ["::", 128],
+  ["::1", 128],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const)
+  PRIVATE.addSubnet(net, prefix, "ipv6");
+
+/**
+ * True for loopback, private, link-local, carrier-grade NAT, multicast and unspecified addresses (and for
+ * anything that is not an address): what `web_fetch` and the agent's browser refuse by default.
+ */
+export function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  const ip = mapped ?? address;
+  const family = isIP(ip);
+  if (family === 0) return true;
+  return PRIVATE.check(ip, family === 4 ? "ipv4" : "ipv6");
 }
 
 /** 100.64.0.0/10, the range Tailscale hands out. */

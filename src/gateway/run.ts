@@ -243,6 +243,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     // Upstream's port plan: control = gateway + 2, the managed profile's CDP = control + 9.
     browser: new BrowserClient({
       stateDir: paths.stateDir,
+      env,
       cdpPort: settings.port + 11,
       settings: () => browserSettings(runtime.snapshot.config.browser, env),
       log: log.child("browser"),

@@ -96,6 +96,11 @@ class DiscordAdapter implements ChannelAdapter {
   #resolveFirst: () => void = () => undefined;
   readonly #firstOutcome = new Promise<void>((resolve) => (this.#resolveFirst = resolve));
 
+  /** `discord:<id>` and `channel:<id>` name the channel id. */
+  chatIdFor(to: string): string {
+    return to.replace(/^(discord|channel):/i, "");
+  }
+
   constructor(account: AdapterAccount, host: AdapterHost) {
     this.#account = account;
     this.#host = host;

@@ -95,6 +95,11 @@ class TelegramAdapter implements ChannelAdapter {
   #resolveFirst: () => void = () => undefined;
   readonly #firstOutcome = new Promise<void>((resolve) => (this.#resolveFirst = resolve));
 
+  /** `telegram:123` and `tg:123`, as upstream accepts them. */
+  chatIdFor(to: string): string {
+    return to.replace(/^(telegram|tg):/i, "");
+  }
+
   constructor(account: AdapterAccount, host: AdapterHost) {
     this.#account = account;
     this.#host = host;

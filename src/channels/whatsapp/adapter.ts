@@ -360,6 +360,11 @@ export function createWhatsAppAdapter(
 
   return {
     textLimit: 4000,
+    /** A number (`+15551234567`, `whatsapp:+1…`) becomes its JID; a JID stays as it is. */
+    chatIdFor(to: string): string {
+      const bare = to.replace(/^whatsapp:/i, "").trim();
+      return bare.includes("@") ? bare : `${bare.replace(/\D/g, "")}@s.whatsapp.net`;
+    },
     async start() {
       const outcome = new Promise<void>((resolve) => (firstOutcome = resolve));
       await connect();
