@@ -428,8 +428,10 @@ test(
       assert.equal(pending.pending[0]?.requestId, requestId);
       assert.equal(pending.pending[0]?.remoteIp, "10.213.78.2");
       inServer(["devices", "approve", String(requestId)]);
-      await page.click("button >> text=Check now");
+      // The page keeps retrying by itself while pairing is pending, so it may connect before the click lands.
+      const clicked = page.click("button >> text=Check now", { timeout: 10_000 }).catch(() => undefined);
       await connected(page);
+      await clicked;
       // The device token issued at the first connect after approval lets a new tab in without the gateway token.
       const second = await openPage(page.context(), "http://10.213.78.1:18789/chat");
       await connected(second);

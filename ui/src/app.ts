@@ -165,8 +165,9 @@ export class OpenClawApp extends LitElement {
     const gate = this.#renderGate();
     if (!gate) return this.#renderPage();
     const s = this.state;
+    const shown = s.kind === "waiting" ? s.error : s.kind === "connecting" ? s.previous : undefined;
     const transient =
-      s.kind === "connecting" || (s.kind === "waiting" && !(s.error.details as { code?: string } | undefined)?.code);
+      (s.kind === "connecting" || s.kind === "waiting") && !(shown?.details as { code?: string } | undefined)?.code;
     return this.#everConnected && transient
       ? html`<div class="banner">${gate}</div>
           ${this.#renderPage()}`
@@ -177,8 +178,8 @@ export class OpenClawApp extends LitElement {
   #renderGate() {
     const s = this.state;
     if (s.kind === "connected" || (s.kind === "connecting" && s.attempt <= 1)) return undefined;
-    if (s.kind === "connecting") return html`<p class="muted">${t.connection.connecting}</p>`;
-    const error = s.error;
+    if (s.kind === "connecting" && !s.previous) return html`<p class="muted">${t.connection.connecting}</p>`;
+    const error = s.kind === "connecting" ? s.previous : s.error;
     const code = (error?.details as { code?: string } | undefined)?.code ?? error?.code;
     const explained = error ? explainConnectError(code, error.message) : undefined;
     const errorBlock = explained

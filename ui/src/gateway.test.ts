@@ -158,6 +158,9 @@ test("pairing pending: waits with the request id and tries again; a dropped sock
   assert.equal((waiting as { error: { details: { requestId: string } } }).error.details.requestId, "r-1");
   conn.retryNow();
   assert.equal(ScriptedSocket.all.length, 2, "Check now opens a new socket");
+  const retrying = states.at(-1) as { kind: string; previous?: { details: { requestId: string } } };
+  assert.equal(retrying.kind, "connecting");
+  assert.equal(retrying.previous?.details.requestId, "r-1", "the pairing panel stays up while the retry runs");
   socket().challenge();
   const again = await socket().request("connect");
   socket().deliver({ type: "res", id: again.id, ok: true, payload: hello });

@@ -49,7 +49,8 @@ export interface Hello {
 }
 
 export type ConnectionState =
-  | { kind: "connecting"; attempt: number }
+  /** `previous`: the refusal being retried, so a page keeps showing it (the pairing panel) instead of flickering. */
+  | { kind: "connecting"; attempt: number; previous?: ErrorShape }
   | { kind: "connected"; hello: Hello }
   /** Waiting: pairing approval, a rate-limit lockout, a gateway still starting, or a dropped socket. */
   | { kind: "waiting"; error: ErrorShape; retryInMs: number }
@@ -189,7 +190,9 @@ export class GatewayConnection {
   #open(): void {
     this.#socket?.close();
     this.#attempt += 1;
-    this.#setState({ kind: "connecting", attempt: this.#attempt });
+    const s = this.state;
+    const previous = s.kind === "waiting" ? s.error : s.kind === "connecting" ? s.previous : undefined;
+    this.#setState({ kind: "connecting", attempt: this.#attempt, previous });
     const socket = new this.#world.WebSocket(this.#world.url);
     this.#socket = socket;
     let challenged = false;
