@@ -1,18 +1,28 @@
 /**
- * The gateway's side of the browser: it answers `status` itself and relays every other call to the
- * driver process (`driver.ts`), forked on the first call and gone when the browser stops, so the browser
- * costs the gateway nothing before and after use. A driver that dies fails its calls with the reason; the
- * next call forks a new one.
+ * The gateway's side of the browser: it answers `status` and `profiles` itself and relays every other
+ * call to the driver process (`driver.ts`), forked on the first call and gone when the last profile's
+ * browser stops, so the browser costs the gateway nothing before and after use. A driver that dies fails
+ * its calls with the reason; the next call forks a new one.
  * @module
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { reapOrphan } from "./chromium.js";
-import { BrowserError, browserStatus, DEFAULT_PROFILE, type BrowserWorld } from "./service.js";
+import type { BrowserMedia } from "./service.js";
+import { BrowserError, browserStatus, profileDir, profileList, profileOf, type BrowserSettings } from "./settings.js";
 
 type Pending = { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void };
+
+/** What the gateway gives its browser: the state directory, its environment, the settings, a log. */
+export interface BrowserClientWorld {
+  readonly stateDir: string;
+  /** The environment the driver process (and so Chromium) is given a minimal part of. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  settings: () => BrowserSettings;
+  readonly log: { info(m: string, f?: object): void; warn(m: string, f?: object): void };
+}
 
 /** Beside the built chunks (`dist/browser-driver.js`); from source, the TypeScript entry through tsx. */
 function driverPath(): { path: string; execArgv: string[] } {
@@ -23,71 +33,88 @@ function driverPath(): { path: string; execArgv: string[] } {
   return { path: fileURLToPath(new URL("./driver.ts", import.meta.url)), execArgv: ["--import", "tsx"] };
 }
 
+interface DriverMessage {
+  type: string;
+  id?: number;
+  ok?: boolean;
+  result?: Record<string, unknown>;
+  error?: { name: string; message: string };
+  level?: "info" | "warn";
+  msg?: string;
+  fields?: object;
+  profile?: string;
+  running?: boolean;
+}
+
 export class BrowserClient {
   #child: ChildProcess | undefined;
   #seq = 0;
   readonly #pending = new Map<number, Pending>();
+  /** Profiles whose browser runs, as the driver reports them. */
+  readonly #running = new Set<string>();
 
-  constructor(private readonly world: BrowserWorld) {}
+  constructor(private readonly world: BrowserClientWorld) {}
 
-  get profileDir(): string {
-    return join(this.world.stateDir, "browser", DEFAULT_PROFILE);
+  get running(): ReadonlySet<string> {
+    return this.#running;
   }
 
-  get running(): boolean {
-    return this.#child !== undefined;
-  }
-
-  /** A Chromium that a killed gateway left on this profile: stopped now (called at gateway start). */
-  reapOrphan(): number | undefined {
-    const pid = reapOrphan(this.profileDir, join(this.profileDir, "user-data"));
-    if (pid) this.world.log.warn("stopped a browser a previous gateway left running", { pid });
-    return pid;
+  /** Chromiums that a killed gateway left on managed profiles: stopped now (called at gateway start). */
+  reapOrphans(): number[] {
+    const pids: number[] = [];
+    for (const profile of this.world.settings().profiles.filter((p) => !p.attach)) {
+      const dir = profileDir(this.world.stateDir, profile.name);
+      const pid = reapOrphan(dir, join(dir, "user-data"));
+      if (pid) {
+        pids.push(pid);
+        this.world.log.warn("stopped a browser a previous gateway left running", { profile: profile.name, pid });
+      }
+    }
+    return pids;
   }
 
   #driver(): ChildProcess {
     if (this.#child) return this.#child;
     const { path, execArgv } = driverPath();
+    // Playwright's download artifacts (and Chromium's temporary files) stay in the browser's own directory,
+    // where the download size cap is watched.
+    const tmp = join(this.world.stateDir, "browser", "tmp");
+    mkdirSync(tmp, { recursive: true, mode: 0o700 });
     const child = fork(path, [], {
       execArgv,
       // Only what a browser needs: the gateway's secrets and API keys stay out of the driver and of Chromium.
-      env: Object.fromEntries(
-        ["PATH", "HOME", "DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "LANG", "LC_ALL", "TZ", "TMPDIR"]
-          .filter((name) => this.world.env[name] !== undefined)
-          .map((name) => [name, this.world.env[name]]),
-      ),
+      env: {
+        ...Object.fromEntries(
+          ["PATH", "HOME", "DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "LANG", "LC_ALL", "TZ"]
+            .filter((name) => this.world.env[name] !== undefined)
+            .map((name) => [name, this.world.env[name]]),
+        ),
+        TMPDIR: tmp,
+      },
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       serialization: "advanced",
     });
-    child.on(
-      "message",
-      (message: {
-        type: string;
-        id?: number;
-        ok?: boolean;
-        result?: Record<string, unknown>;
-        error?: { name: string; message: string };
-        level?: "info" | "warn";
-        msg?: string;
-        fields?: object;
-      }) => {
-        if (message.type === "log") this.world.log[message.level ?? "info"](message.msg ?? "", message.fields);
-        if (message.type !== "result" || message.id === undefined) return;
-        const pending = this.#pending.get(message.id);
-        this.#pending.delete(message.id);
-        if (!pending) return;
-        if (message.ok) pending.resolve(message.result ?? {});
-        else {
-          const error =
-            message.error?.name === "BrowserError"
-              ? new BrowserError(message.error.message)
-              : new Error(message.error?.message ?? "failed");
-          pending.reject(error);
-        }
-      },
-    );
+    child.on("message", (message: DriverMessage) => {
+      if (message.type === "log") this.world.log[message.level ?? "info"](message.msg ?? "", message.fields);
+      if (message.type === "running" && message.profile) {
+        if (message.running) this.#running.add(message.profile);
+        else this.#running.delete(message.profile);
+      }
+      if (message.type !== "result" || message.id === undefined) return;
+      const pending = this.#pending.get(message.id);
+      this.#pending.delete(message.id);
+      if (!pending) return;
+      if (message.ok) pending.resolve(message.result ?? {});
+      else
+        pending.reject(
+          message.error?.name === "BrowserError"
+            ? new BrowserError(message.error.message)
+            : new Error(message.error?.message ?? "failed"),
+        );
+    });
     child.on("exit", (code, signal) => {
       if (this.#child === child) this.#child = undefined;
+      this.#running.clear();
       for (const [id, pending] of this.#pending) {
         pending.reject(
           new BrowserError(`the browser driver exited (${signal ?? `code ${code}`}); the next call starts it again`),
@@ -95,35 +122,29 @@ export class BrowserClient {
         this.#pending.delete(id);
       }
     });
-    child.send({
-      type: "init",
-      stateDir: this.world.stateDir,
-      cdpPort: this.world.cdpPort,
-      settings: this.world.settings(),
-    });
+    child.send({ type: "init", stateDir: this.world.stateDir, settings: this.world.settings() });
     this.#child = child;
     return child;
   }
 
-  async act(args: Record<string, unknown>, media: { dir: string }): Promise<Record<string, unknown>> {
+  async act(args: Record<string, unknown>, media: BrowserMedia): Promise<Record<string, unknown>> {
     const settings = this.world.settings();
     const action = String(args.action ?? "");
-    if (action === "status")
-      return { ...browserStatus(settings, this.world.cdpPort, this.profileDir), running: this.running };
-    if (action === "stop") {
-      await this.stop();
-      return { ...browserStatus(settings, this.world.cdpPort, this.profileDir), running: false };
-    }
+    if (action === "profiles") return profileList(settings, this.#running);
+    const profile = profileOf(settings, args.profile);
+    const running = this.#running.has(profile.name);
+    if (action === "status" || (action === "stop" && !running))
+      return browserStatus(settings, profile, this.world.stateDir, running);
     if (!settings.enabled) throw new BrowserError("the browser is off (browser.enabled: false)");
     const child = this.#driver();
     const id = ++this.#seq;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      child.send({ type: "act", id, args, mediaDir: media.dir, settings });
+      child.send({ type: "act", id, args, media, settings });
     });
   }
 
-  /** Stops the browser and its driver (the gateway stopping, or `stop`). */
+  /** Stops every profile's browser and the driver (the gateway stopping). */
   async stop(): Promise<boolean> {
     const child = this.#child;
     if (!child) return false;
@@ -132,6 +153,7 @@ export class BrowserClient {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 6000))]);
     if (child.exitCode === null) child.kill("SIGKILL");
     this.#child = undefined;
+    this.#running.clear();
     return true;
   }
 }

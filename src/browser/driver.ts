@@ -1,56 +1,74 @@
 /**
  * The browser driver process: the gateway forks it on the first `browser` call and relays calls to it
- * over IPC. It holds playwright-core and the CDP connection, so when the browser stops (idle, `stop`, or
- * the gateway stopping) this process exits and the gateway's memory is as it was before the browser.
+ * over IPC. It holds playwright-core and the CDP connections, so when the last profile's browser stops
+ * (idle, `stop`, or the gateway stopping) this process exits and the gateway's memory is as it was before.
  * @module
  */
-import { BrowserService, type BrowserSettings } from "./service.js";
+import { BrowserService, clearArtifacts, type BrowserMedia } from "./service.js";
+import type { BrowserSettings } from "./settings.js";
 
 interface Init {
   type: "init";
   stateDir: string;
-  cdpPort: number;
   settings: BrowserSettings;
 }
 interface Call {
   type: "act";
   id: number;
   args: Record<string, unknown>;
-  mediaDir: string;
+  media: BrowserMedia;
   settings: BrowserSettings;
 }
 
 let settings: BrowserSettings | undefined;
 let service: BrowserService | undefined;
-const send = (message: unknown) => process.send?.(message);
-const log = (level: "info" | "warn", msg: string, fields?: object) => send({ type: "log", level, msg, fields });
+let inflight = 0;
+/** Resolves once the message is handed to the channel, so an exit right after cannot drop it. */
+const send = (message: unknown) =>
+  new Promise<void>((resolve) => (process.send ? process.send(message, undefined, {}, () => resolve()) : resolve()));
+const log = (level: "info" | "warn", msg: string, fields?: object) => void send({ type: "log", level, msg, fields });
+
+/** Nothing running and nothing asked: this process has no more to do. */
+function exitWhenIdle(): void {
+  setImmediate(() => {
+    if (inflight === 0 && service && service.running.size === 0) process.exit(0);
+  });
+}
 
 process.on("message", (raw: Init | Call | { type: "stop" }) => {
   if (raw.type === "init") {
     settings = raw.settings;
+    clearArtifacts();
     service = new BrowserService(
       {
         stateDir: raw.stateDir,
-        env: process.env,
-        cdpPort: raw.cdpPort,
         settings: () => settings!,
         log: { info: (m, f) => log("info", m, f), warn: (m, f) => log("warn", m, f) },
       },
-      // The browser stopped (idle, or asked): nothing is left for this process to do.
-      () => process.exit(0),
+      (profile, running) => {
+        void send({ type: "running", profile, running });
+        if (!running) exitWhenIdle();
+      },
     );
     return;
   }
   if (raw.type === "stop") {
-    void (service?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
+    void (service?.stopAll() ?? Promise.resolve()).finally(() => process.exit(0));
     return;
   }
   settings = raw.settings;
-  service!.act(raw.args, { dir: raw.mediaDir }).then(
-    (result) => send({ type: "result", id: raw.id, ok: true, result }),
-    (error: Error) =>
-      send({ type: "result", id: raw.id, ok: false, error: { name: error.name, message: error.message } }),
-  );
+  inflight += 1;
+  service!
+    .act(raw.args, raw.media)
+    .then(
+      (result) => send({ type: "result", id: raw.id, ok: true, result }),
+      (error: Error) =>
+        send({ type: "result", id: raw.id, ok: false, error: { name: error.name, message: error.message } }),
+    )
+    .finally(() => {
+      inflight -= 1;
+      exitWhenIdle();
+    });
 });
-// The gateway went away (even by kill -9): take the browser down with this process.
-process.on("disconnect", () => void (service?.stop() ?? Promise.resolve()).finally(() => process.exit(0)));
+// The gateway went away (even by kill -9): take the browsers down with this process.
+process.on("disconnect", () => void (service?.stopAll() ?? Promise.resolve()).finally(() => process.exit(0)));

@@ -1,26 +1,35 @@
 /**
- * The agent's browser: one managed Chromium per gateway (profile `openclaw`), started on the first call and
- * never at gateway start, attached with playwright-core over CDP (imported on that first call), stopped
- * after `browser.idleMinutes` without use and when the gateway stops. A browser that crashed or was killed
- * is noticed and started again by the next call. Every navigation passes the SSRF policy, before it starts
- * and on the URL it ends at. Actions answer in upstream's shapes.
+ * The agent's browser, one session per profile: a managed profile's Chromium is launched on first use
+ * (never at gateway start) and attached with playwright-core over CDP; a remote or `attachOnly` profile is
+ * only connected to, and `stop` only disconnects from it. Each session stops after `browser.idleMinutes`
+ * without use. A browser that crashed or was killed is noticed and started again by the next call. Every
+ * navigation, each redirect hop included, passes the SSRF policy. Uploads come only from the caller's
+ * roots and downloads land only in the profile's `downloads/`, both with size caps. Actions answer in
+ * upstream's shapes.
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, sep } from "node:path";
+import type { Browser, BrowserContext, Download, Locator, Page } from "playwright-core";
 import {
   BrowserLaunchError,
   findExecutable,
   forgetPid,
   launchChromium,
-  reapOrphan,
   stopChromium,
   type LaunchedBrowser,
 } from "./chromium.js";
-import { checkUrl, ssrfPolicy, type SsrfPolicy } from "./ssrf.js";
-
-export const DEFAULT_PROFILE = "openclaw";
+import {
+  BrowserError,
+  browserStatus,
+  profileDir,
+  profileList,
+  profileOf,
+  type BrowserProfile,
+  type BrowserSettings,
+} from "./settings.js";
+import { checkUrl } from "./ssrf.js";
 
 /** The build carries playwright-core in dist/vendor/ (it cannot be bundled); from source, node_modules. */
 async function loadPlaywright(): Promise<typeof import("playwright-core")> {
@@ -33,193 +42,208 @@ async function loadPlaywright(): Promise<typeof import("playwright-core")> {
   }
   return import("playwright-core");
 }
+
 /** Upstream's cap on AI snapshots. */
 export const MAX_SNAPSHOT_CHARS = 40_000;
 const NAVIGATE_TIMEOUT_MS = 20_000;
 const ACT_TIMEOUT_MS = 8_000;
+const WAIT_TIMEOUT_MS = 20_000;
+const DOWNLOAD_TIMEOUT_MS = 120_000;
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+const MAX_UPLOAD_FILES = 10;
+export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
+/** Per tab, the newest entries kept for `console`, `errors` and `requests`. */
+const LOG_ENTRIES = { console: 200, errors: 100, requests: 200 } as const;
+const MAX_BATCH_ACTIONS = 100;
+const MAX_BATCH_DEPTH = 5;
 
-export interface BrowserSettings {
-  readonly enabled: boolean;
-  readonly executablePath?: string | undefined;
-  readonly headless: boolean;
-  readonly headlessSource: string;
-  readonly noSandbox: boolean;
-  readonly noSandboxSource: string;
-  readonly idleMs: number;
-  readonly ssrf: SsrfPolicy;
-  readonly extraArgs: readonly string[];
-}
-
-/** `browser.*` with upstream's defaults: headless where there is no display, no sandbox only as root. */
-export function browserSettings(
-  config: Record<string, unknown> | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): BrowserSettings {
-  const c = config ?? {};
-  const noDisplay = process.platform === "linux" && !env.DISPLAY && !env.WAYLAND_DISPLAY;
-  const headless =
-    env.OPENCLAW_BROWSER_HEADLESS !== undefined
-      ? { value: env.OPENCLAW_BROWSER_HEADLESS !== "0", source: "OPENCLAW_BROWSER_HEADLESS" }
-      : typeof c.headless === "boolean"
-        ? { value: c.headless, source: "browser.headless" }
-        : { value: noDisplay, source: noDisplay ? "linux-display-fallback" : "default" };
-  const root = process.getuid?.() === 0;
-  const noSandbox =
-    typeof c.noSandbox === "boolean"
-      ? { value: c.noSandbox, source: "browser.noSandbox" }
-      : { value: root, source: root ? "running as root (Chromium's sandbox refuses root)" : "default" };
-  const idleMinutes = typeof c.idleMinutes === "number" && c.idleMinutes > 0 ? c.idleMinutes : 10;
-  return {
-    enabled: c.enabled !== false,
-    executablePath:
-      typeof c.executablePath === "string"
-        ? c.executablePath.startsWith("~/")
-          ? join(env.HOME ?? "", c.executablePath.slice(2))
-          : c.executablePath
-        : undefined,
-    headless: headless.value,
-    headlessSource: headless.source,
-    noSandbox: noSandbox.value,
-    noSandboxSource: noSandbox.source,
-    idleMs: idleMinutes * 60_000,
-    ssrf: ssrfPolicy(c.ssrfPolicy as Record<string, unknown> | undefined),
-    extraArgs: Array.isArray(c.extraArgs) ? c.extraArgs.map(String) : [],
-  };
-}
-
-/** What the browser needs from where it runs: its profile's place, its CDP port, the settings, a log. */
+/** What the browser needs from where it runs: the state directory, the settings, a log. */
 export interface BrowserWorld {
   readonly stateDir: string;
-  /** The environment the driver process (and so Chromium) is given a minimal part of. */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cdpPort: number;
   settings: () => BrowserSettings;
   readonly log: { info(m: string, f?: object): void; warn(m: string, f?: object): void };
 }
 
+/** Where a call's files go: screenshots and PDFs to `dir`; uploads only from under `uploadRoots`. */
+export interface BrowserMedia {
+  readonly dir: string;
+  readonly uploadRoots: readonly string[];
+}
+
+type Entry = Record<string, unknown>;
+
+/** What a tab has said and done since it was opened (bounded), and the dialog armed for it. */
+interface TabRecord {
+  console: Entry[];
+  errors: Entry[];
+  requests: Entry[];
+  dialogs: Entry[];
+  armedDialog?: { accept: boolean; promptText?: string | undefined; until: number } | undefined;
+  armedUpload?: { paths: string[]; until: number } | undefined;
+}
+
 interface Session {
-  launched: LaunchedBrowser;
+  profile: BrowserProfile;
+  /** The Chromium we launched (managed profiles only). */
+  launched?: LaunchedBrowser | undefined;
   browser: Browser;
   context: BrowserContext;
-  /** Tabs by target id, in the order they were opened. */
+  /** Tabs by id, in the order they were opened. */
   tabs: Map<string, Page>;
   current?: string | undefined;
+  seq: number;
+  devices: Record<string, { viewport: { width: number; height: number }; userAgent: string }>;
 }
 
-/** The status object upstream's `status` answers (`running` is the caller's to add). Pure but for the executable search. */
-export function browserStatus(settings: BrowserSettings, cdpPort: number, profileDir: string): Record<string, unknown> {
-  let detected: string | undefined;
-  let detectError: string | undefined;
-  try {
-    detected = findExecutable(settings.executablePath);
-  } catch (error) {
-    detectError = (error as Error).message;
+const push = (list: Entry[], entry: Entry, max: number) => {
+  list.push(entry);
+  if (list.length > max) list.splice(0, list.length - max);
+};
+const clamp = (value: unknown, min: number, max: number, fallback: number) =>
+  typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+const KEY_ALIASES: Record<string, string> = {
+  Esc: "Escape",
+  Return: "Enter",
+  Del: "Delete",
+  Ctrl: "Control",
+  Cmd: "Meta",
+};
+
+/** A file name for a download: its last path part, without control or separator characters. */
+function safeFileName(raw: string): string {
+  const name = basename(raw.replace(/\\/g, "/"))
+    .replace(/[\p{Cc}<>:"|?*]/gu, "_")
+    .trim();
+  return name && name !== "." && name !== ".." ? name.slice(0, 200) : "download";
+}
+
+/** Bytes Playwright's download artifacts hold so far (they live under this process's TMPDIR). */
+function artifactBytes(): number {
+  let total = 0;
+  for (const dir of readdirSync(tmpdir()).filter((d) => d.startsWith("playwright-artifacts-"))) {
+    try {
+      for (const file of readdirSync(join(tmpdir(), dir)))
+        total += statSync(join(tmpdir(), dir, file), { throwIfNoEntry: false })?.size ?? 0;
+    } catch {
+      // removed meanwhile
+    }
   }
-  return {
-    enabled: settings.enabled,
-    profile: DEFAULT_PROFILE,
-    driver: "openclaw",
-    transport: "cdp",
-    running: false,
-    cdpPort,
-    cdpUrl: `http://127.0.0.1:${cdpPort}`,
-    detectedExecutablePath: detected ?? null,
-    ...(detectError ? { detectError } : {}),
-    userDataDir: join(profileDir, "user-data"),
-    headless: settings.headless,
-    headlessSource: settings.headlessSource,
-    noSandbox: settings.noSandbox,
-    noSandboxSource: settings.noSandboxSource,
-    attachOnly: false,
-  };
-}
-
-export class BrowserError extends Error {
-  override name = "BrowserError";
+  return total;
 }
 
 export class BrowserService {
-  #session: Promise<Session> | undefined;
-  #idle: NodeJS.Timeout | undefined;
-  #lastTargetSeq = 0;
-  readonly #targetIds = new WeakMap<Page, string>();
+  readonly #sessions = new Map<string, Promise<Session>>();
+  readonly #idle = new Map<string, NodeJS.Timeout>();
+  readonly #ids = new WeakMap<Page, string>();
   readonly #guards = new WeakMap<Page, Promise<void>>();
+  readonly #records = new WeakMap<Page, TabRecord>();
 
   constructor(
     private readonly world: BrowserWorld,
-    /** Told when the browser has been stopped (idle or asked): the driver process then exits. */
-    private readonly onStopped: () => void = () => undefined,
+    /** Told when a profile's session starts or ends (the driver reports it; with none left, it exits). */
+    private readonly onRunning: (profile: string, running: boolean) => void = () => undefined,
   ) {}
 
-  get profileDir(): string {
-    return join(this.world.stateDir, "browser", DEFAULT_PROFILE);
+  /** Profiles with a session (started or starting). */
+  get running(): ReadonlySet<string> {
+    return new Set(this.#sessions.keys());
   }
 
-  /** A Chromium that a killed gateway left on this profile: stopped now (called at gateway start). */
-  reapOrphan(): number | undefined {
-    const pid = reapOrphan(this.profileDir, join(this.profileDir, "user-data"));
-    if (pid) this.world.log.warn("stopped a browser a previous gateway left running", { pid });
-    return pid;
-  }
-
-  get running(): boolean {
-    return this.#session !== undefined;
-  }
-
-  status(): Record<string, unknown> {
-    return { ...browserStatus(this.world.settings(), this.world.cdpPort, this.profileDir), running: this.running };
-  }
-
-  /** The running session, started when there is none (or the last one died). */
-  async #ensure(): Promise<Session> {
+  /** The profile's running session, started when there is none (or the last one died). */
+  async #ensure(profile: BrowserProfile): Promise<Session> {
     const settings = this.world.settings();
     if (!settings.enabled) throw new BrowserError("the browser is off (browser.enabled: false)");
-    this.#touch();
-    this.#session ??= this.#start(settings).catch((error: unknown) => {
-      this.#session = undefined;
-      throw error;
-    });
-    return this.#session;
+    this.#touch(profile.name);
+    let session = this.#sessions.get(profile.name);
+    if (!session) {
+      session = (profile.attach ? this.#attach(profile) : this.#launch(settings, profile)).catch((error: unknown) => {
+        this.#sessions.delete(profile.name);
+        this.onRunning(profile.name, false);
+        throw error;
+      });
+      this.#sessions.set(profile.name, session);
+      this.onRunning(profile.name, true);
+    }
+    return session;
   }
 
-  async #start(settings: BrowserSettings): Promise<Session> {
-    const executablePath = findExecutable(settings.executablePath);
+  async #launch(settings: BrowserSettings, profile: BrowserProfile): Promise<Session> {
+    const dir = profileDir(this.world.stateDir, profile.name);
     const launched = await launchChromium({
-      executablePath,
-      profileDir: this.profileDir,
-      userDataDir: join(this.profileDir, "user-data"),
-      cdpPort: this.world.cdpPort,
-      headless: settings.headless,
+      executablePath: findExecutable(profile.executablePath),
+      profileDir: dir,
+      userDataDir: join(dir, "user-data"),
+      cdpPort: profile.cdpPort,
+      headless: profile.headless,
       noSandbox: settings.noSandbox,
       extraArgs: settings.extraArgs,
     });
-    let browser: Browser;
+    let session: Session;
     try {
-      const { chromium } = await loadPlaywright();
-      browser = await chromium.connectOverCDP(launched.cdpUrl, { timeout: 8000 });
+      session = await this.#connect(profile, launched.cdpUrl, launched);
     } catch (error) {
       stopChromium(launched.process);
       throw new BrowserLaunchError(`could not attach to Chromium over CDP: ${(error as Error).message}`);
     }
-    const context = browser.contexts()[0] ?? (await browser.newContext());
-    const session: Session = { launched, browser, context, tabs: new Map() };
-    for (const page of context.pages()) this.#adopt(session, page);
-    // Tabs a page opens itself (window.open, target=_blank) are guarded as well.
-    context.on("page", (page) => void this.#adopt(session, page));
     void launched.exited.then(() => {
       // Crashed or killed: the next call starts a new one.
-      if (this.#session)
-        this.world.log.warn("browser exited; the next call starts it again", { profile: DEFAULT_PROFILE });
-      this.#session = undefined;
-      forgetPid(this.profileDir);
+      if (this.#sessions.has(profile.name))
+        this.world.log.warn("browser exited; the next call starts it again", { profile: profile.name });
+      this.#forget(profile.name);
+      forgetPid(dir);
     });
     this.world.log.info("browser started", {
-      profile: DEFAULT_PROFILE,
+      profile: profile.name,
       pid: launched.process.pid,
-      headless: settings.headless,
+      headless: profile.headless,
       noSandbox: settings.noSandbox,
     });
     return session;
+  }
+
+  async #attach(profile: BrowserProfile): Promise<Session> {
+    let session: Session;
+    try {
+      session = await this.#connect(profile, profile.cdpUrl);
+    } catch (error) {
+      throw new BrowserError(
+        `could not attach to the browser at profile ${profile.name}'s cdpUrl: ${(error as Error).message.split("\n")[0]}. Is it running with --remote-debugging-port, and reachable from the gateway?`,
+      );
+    }
+    // The remote browser went away (or we stopped): the next call connects again.
+    session.browser.on("disconnected", () => {
+      if (this.#sessions.has(profile.name))
+        this.world.log.warn("lost the remote browser; the next call connects again", { profile: profile.name });
+      this.#forget(profile.name);
+    });
+    this.world.log.info("attached to a browser", { profile: profile.name });
+    return session;
+  }
+
+  async #connect(profile: BrowserProfile, cdpUrl: string, launched?: LaunchedBrowser): Promise<Session> {
+    const playwright = await loadPlaywright();
+    const browser = await playwright.chromium.connectOverCDP(cdpUrl, { timeout: 8000 });
+    const context = browser.contexts()[0] ?? (await browser.newContext());
+    const session: Session = {
+      profile,
+      launched,
+      browser,
+      context,
+      tabs: new Map(),
+      seq: 0,
+      devices: playwright.devices as Session["devices"],
+    };
+    // An attached browser's own tabs are listed, but guarded only once the agent uses them.
+    for (const page of context.pages()) this.#adopt(session, page, !profile.attach);
+    // Tabs a page opens itself (window.open, target=_blank) are guarded at once.
+    context.on("page", (page) => void this.#adopt(session, page, true));
+    return session;
+  }
+
+  #forget(name: string): void {
+    clearTimeout(this.#idle.get(name));
+    this.#idle.delete(name);
+    if (this.#sessions.delete(name)) this.onRunning(name, false);
   }
 
   /**
@@ -251,12 +275,15 @@ export class BrowserService {
     return guard;
   }
 
-  #adopt(session: Session, page: Page): string {
-    const id = this.#targetIds.get(page) ?? `t${++this.#lastTargetSeq}`;
-    this.#targetIds.set(page, id);
-    void this.#guard(session, page).catch(() => undefined);
+  #adopt(session: Session, page: Page, guard: boolean): string {
+    const known = this.#ids.get(page);
+    if (known) return known;
+    const id = `t${++session.seq}`;
+    this.#ids.set(page, id);
+    if (guard) void this.#guard(session, page).catch(() => undefined);
     session.tabs.set(id, page);
     session.current = id;
+    this.#observe(page);
     page.once("close", () => {
       session.tabs.delete(id);
       if (session.current === id) session.current = [...session.tabs.keys()].at(-1);
@@ -264,54 +291,168 @@ export class BrowserService {
     return id;
   }
 
-  #touch(): void {
-    clearTimeout(this.#idle);
-    const idleMs = this.world.settings().idleMs;
-    this.#idle = setTimeout(() => {
-      this.world.log.info("browser idle: stopping it", { idleMs });
-      void this.stop();
-    }, idleMs);
-    this.#idle.unref();
+  /** Records what the tab logs, throws and requests, and answers its dialogs (the armed answer, else dismiss). */
+  #observe(page: Page): void {
+    const record: TabRecord = { console: [], errors: [], requests: [], dialogs: [] };
+    this.#records.set(page, record);
+    page.on("console", (message) => {
+      const where = message.location();
+      push(
+        record.console,
+        {
+          type: message.type(),
+          text: message.text().slice(0, 2000),
+          timestamp: Date.now(),
+          ...(where.url ? { location: `${where.url}:${where.lineNumber}` } : {}),
+        },
+        LOG_ENTRIES.console,
+      );
+    });
+    page.on("pageerror", (error) =>
+      push(
+        record.errors,
+        { name: error.name, message: error.message.slice(0, 2000), timestamp: Date.now() },
+        LOG_ENTRIES.errors,
+      ),
+    );
+    page.on(
+      "requestfinished",
+      (request) =>
+        void request.response().then((response) =>
+          push(
+            record.requests,
+            {
+              method: request.method(),
+              url: request.url(),
+              resourceType: request.resourceType(),
+              status: response?.status(),
+              timestamp: Date.now(),
+            },
+            LOG_ENTRIES.requests,
+          ),
+        ),
+    );
+    page.on("requestfailed", (request) =>
+      push(
+        record.requests,
+        {
+          method: request.method(),
+          url: request.url(),
+          resourceType: request.resourceType(),
+          failure: request.failure()?.errorText,
+          timestamp: Date.now(),
+        },
+        LOG_ENTRIES.requests,
+      ),
+    );
+    page.on("dialog", (dialog) => {
+      const armed = record.armedDialog && record.armedDialog.until > Date.now() ? record.armedDialog : undefined;
+      record.armedDialog = undefined;
+      const accept = armed?.accept ?? false;
+      push(
+        record.dialogs,
+        {
+          type: dialog.type(),
+          message: dialog.message().slice(0, 2000),
+          handled: accept ? "accepted" : "dismissed",
+          timestamp: Date.now(),
+        },
+        20,
+      );
+      void (accept ? dialog.accept(armed?.promptText) : dialog.dismiss()).catch(() => undefined);
+    });
+    page.on("filechooser", (chooser) => {
+      const armed = record.armedUpload && record.armedUpload.until > Date.now() ? record.armedUpload : undefined;
+      record.armedUpload = undefined;
+      if (armed) void chooser.setFiles(armed.paths).catch(() => undefined);
+    });
   }
 
-  async stop(): Promise<boolean> {
-    clearTimeout(this.#idle);
-    const pending = this.#session;
-    this.#session = undefined;
+  #touch(name: string): void {
+    clearTimeout(this.#idle.get(name));
+    const idleMs = this.world.settings().idleMs;
+    const timer = setTimeout(() => {
+      this.world.log.info("browser idle: stopping it", { profile: name, idleMs });
+      void this.stop(name);
+    }, idleMs);
+    timer.unref();
+    this.#idle.set(name, timer);
+  }
+
+  /** Stops one profile's session (a managed browser is closed; a remote one is only disconnected from). */
+  async stop(name: string): Promise<boolean> {
+    const pending = this.#sessions.get(name);
+    clearTimeout(this.#idle.get(name));
+    this.#idle.delete(name);
     if (!pending) return false;
-    const session = await pending.catch(() => undefined);
-    if (!session) return false;
-    await session.browser.close().catch(() => undefined);
-    stopChromium(session.launched.process);
-    await Promise.race([session.launched.exited, new Promise((r) => setTimeout(r, 3000))]);
-    forgetPid(this.profileDir);
-    this.onStopped();
-    return true;
+    this.#sessions.delete(name);
+    try {
+      const session = await pending.catch(() => undefined);
+      if (!session) return false;
+      // For a browser we attached to, close() only disconnects: its tabs and process stay as they were.
+      await session.browser.close().catch(() => undefined);
+      if (session.launched) {
+        stopChromium(session.launched.process);
+        await Promise.race([session.launched.exited, new Promise((r) => setTimeout(r, 3000))]);
+        forgetPid(profileDir(this.world.stateDir, name));
+      }
+      return true;
+    } finally {
+      // Told only now: the driver exits when nothing runs, and the browser must be gone by then.
+      this.onRunning(name, false);
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#sessions.keys()].map((name) => this.stop(name)));
   }
 
   async #page(session: Session, targetId: unknown): Promise<{ id: string; page: Page }> {
-    const id = typeof targetId === "string" && targetId ? targetId : session.current;
+    const wanted = typeof targetId === "string" && targetId ? targetId : undefined;
+    const id = wanted ?? session.current;
     const page = id ? session.tabs.get(id) : undefined;
-    if (page && id) return { id, page };
-    if (typeof targetId === "string" && targetId)
-      throw new BrowserError(`no tab ${targetId}; list them with action "tabs"`);
+    if (page && id) {
+      await this.#guard(session, page);
+      return { id, page };
+    }
+    if (wanted) throw new BrowserError(`no tab ${wanted}; list them with action "tabs"`);
     const fresh = await session.context.newPage();
-    return { id: this.#adopt(session, fresh), page: fresh };
+    return { id: this.#adopt(session, fresh, true), page: fresh };
   }
 
-  async #navigate(session: Session, page: Page, raw: string, timeoutMs = NAVIGATE_TIMEOUT_MS): Promise<void> {
+  /** Navigates within the policy; a URL that turns out to be a download is saved instead. */
+  async #navigate(
+    session: Session,
+    page: Page,
+    raw: string,
+    timeoutMs = NAVIGATE_TIMEOUT_MS,
+  ): Promise<Entry | undefined> {
     const policy = this.world.settings().ssrf;
     const before = await checkUrl(raw, policy);
     if (!before.ok) throw new BrowserError(`navigation refused: ${before.reason}`);
     await this.#guard(session, page);
+    let onDownload!: (download: Download) => void;
+    const downloaded = new Promise<Download>((resolve) => (onDownload = resolve));
+    page.once("download", onDownload);
     try {
       await page.goto(before.url.href, { timeout: timeoutMs, waitUntil: "domcontentloaded" });
     } catch (error) {
-      if (/ERR_BLOCKED_BY_CLIENT/.test((error as Error).message))
+      const message = (error as Error).message;
+      if (/ERR_BLOCKED_BY_CLIENT/.test(message))
         throw new BrowserError(
           `navigation refused: a redirect led to a private or blocked address (browser.ssrfPolicy)`,
         );
+      if (/Download is starting/.test(message)) {
+        // The event comes with the failed navigation; give it a moment.
+        const download = await Promise.race([
+          downloaded,
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000)),
+        ]);
+        if (download) return { download: await this.#saveDownload(session.profile, download) };
+      }
       throw error;
+    } finally {
+      page.off("download", onDownload);
     }
     // Where it ended: a redirect to a private address is left at once.
     const after = await checkUrl(page.url(), policy);
@@ -319,9 +460,80 @@ export class BrowserService {
       await page.goto("about:blank").catch(() => undefined);
       throw new BrowserError(`navigation refused after a redirect: ${after.reason}`);
     }
+    return undefined;
   }
 
-  async #tab(page: Page, id: string) {
+  /** Saves a download into the profile's `downloads/`, cancelling it once it passes the size cap. */
+  async #saveDownload(profile: BrowserProfile, download: Download, name?: unknown): Promise<Entry> {
+    const dir = join(profileDir(this.world.stateDir, profile.name), "downloads");
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    let tooLarge = false;
+    const watch = setInterval(() => {
+      if (artifactBytes() > MAX_DOWNLOAD_BYTES) {
+        tooLarge = true;
+        void download.cancel();
+      }
+    }, 200);
+    let failure: string | null;
+    try {
+      failure = await Promise.race([
+        download.failure(),
+        new Promise<string>((r) => setTimeout(() => r("timed out"), DOWNLOAD_TIMEOUT_MS).unref()),
+      ]);
+    } finally {
+      clearInterval(watch);
+    }
+    if (tooLarge || failure) {
+      await download.delete().catch(() => undefined);
+      if (failure === "timed out") await download.cancel().catch(() => undefined);
+      throw new BrowserError(
+        tooLarge
+          ? `download refused: larger than ${MAX_DOWNLOAD_BYTES / 1024 / 1024} MB`
+          : `download failed: ${failure}`,
+      );
+    }
+    const suggested = download.suggestedFilename();
+    const wanted = safeFileName(typeof name === "string" && name ? name : suggested);
+    let target = join(dir, wanted);
+    for (let n = 1; existsSync(target) && n < 1000; n++) target = join(dir, wanted.replace(/(\.[^.]*)?$/, `-${n}$1`));
+    await download.saveAs(target);
+    chmodSync(target, 0o600);
+    await download.delete().catch(() => undefined);
+    return { url: download.url(), suggestedFilename: suggested, path: target };
+  }
+
+  /** Upload paths: real files under one of the roots (symlinks resolved), within the caps. */
+  #uploadPaths(raw: unknown, media: BrowserMedia): string[] {
+    if (!Array.isArray(raw) || raw.length === 0 || raw.some((p) => typeof p !== "string" || !p))
+      throw new BrowserError("upload needs paths: a list of files to choose");
+    if (raw.length > MAX_UPLOAD_FILES) throw new BrowserError(`upload takes at most ${MAX_UPLOAD_FILES} files`);
+    const roots = media.uploadRoots.flatMap((root) => {
+      try {
+        return [realpathSync(root)];
+      } catch {
+        return [];
+      }
+    });
+    return (raw as string[]).map((path) => {
+      let real: string;
+      try {
+        real = realpathSync(path);
+      } catch {
+        throw new BrowserError(`upload: no file ${path}`);
+      }
+      if (!roots.some((root) => real === root || real.startsWith(root + sep)))
+        throw new BrowserError(
+          `upload: ${path} is outside the directories uploads may come from (${media.uploadRoots.join(", ")})`,
+        );
+      const stats = statSync(real);
+      if (!stats.isFile()) throw new BrowserError(`upload: ${path} is not a file`);
+      if (stats.size > MAX_UPLOAD_BYTES)
+        throw new BrowserError(`upload: ${path} is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
+      return real;
+    });
+  }
+
+  async #tab(page: Page, id: string): Promise<Entry> {
     return {
       targetId: id,
       tabId: id,
@@ -333,33 +545,24 @@ export class BrowserService {
   }
 
   /** One `browser` tool call: the action's result as upstream shapes it. */
-  async act(args: Record<string, unknown>, media: { dir: string }): Promise<Record<string, unknown>> {
+  async act(args: Record<string, unknown>, media: BrowserMedia): Promise<Entry> {
+    const settings = this.world.settings();
     const action = String(args.action ?? "");
+    const profile = profileOf(settings, args.profile);
     switch (action) {
       case "status":
-        return this.status();
-      case "start":
-        await this.#ensure();
-        return this.status();
-      case "stop":
-        await this.stop();
-        return this.status();
+        return browserStatus(settings, profile, this.world.stateDir, this.#sessions.has(profile.name));
       case "profiles":
-        return {
-          profiles: [
-            {
-              name: DEFAULT_PROFILE,
-              transport: "cdp",
-              cdpPort: this.world.cdpPort,
-              driver: "openclaw",
-              running: this.running,
-              isDefault: true,
-              isRemote: false,
-            },
-          ],
-        };
+        return profileList(settings, this.running);
+      case "start":
+        await this.#ensure(profile);
+        return browserStatus(settings, profile, this.world.stateDir, true);
+      case "stop":
+        await this.stop(profile.name);
+        return browserStatus(settings, profile, this.world.stateDir, false);
     }
-    const session = await this.#ensure();
+    const session = await this.#ensure(profile);
+    const record = (page: Page) => this.#records.get(page)!;
     switch (action) {
       case "tabs":
         return {
@@ -368,11 +571,11 @@ export class BrowserService {
           tabs: await Promise.all([...session.tabs].map(([id, page]) => this.#tab(page, id))),
         };
       case "open": {
-        const url = String(args.targetUrl ?? args.url ?? "");
         const page = await session.context.newPage();
-        const id = this.#adopt(session, page);
+        const id = this.#adopt(session, page, true);
         try {
-          await this.#navigate(session, page, url);
+          const download = await this.#navigate(session, page, String(args.targetUrl ?? args.url ?? ""));
+          if (download) return download;
         } catch (error) {
           await page.close().catch(() => undefined);
           throw error;
@@ -392,16 +595,19 @@ export class BrowserService {
       }
       case "navigate": {
         const { id, page } = await this.#page(session, args.targetId);
-        const timeout =
-          typeof args.timeoutMs === "number" ? Math.min(120_000, Math.max(1000, args.timeoutMs)) : undefined;
-        await this.#navigate(session, page, String(args.targetUrl ?? args.url ?? ""), timeout);
-        return { ok: true, targetId: id, url: page.url() };
+        const download = await this.#navigate(
+          session,
+          page,
+          String(args.targetUrl ?? args.url ?? ""),
+          clamp(args.timeoutMs, 1000, 120_000, NAVIGATE_TIMEOUT_MS),
+        );
+        return download ?? { ok: true, targetId: id, url: page.url() };
       }
       case "snapshot": {
         const { id, page } = await this.#page(session, args.targetId);
-        const max =
-          typeof args.maxChars === "number" ? Math.min(MAX_SNAPSHOT_CHARS, args.maxChars) : MAX_SNAPSHOT_CHARS;
-        const text = await page.locator("body").ariaSnapshot({ mode: "ai", timeout: 20_000 });
+        const max = clamp(args.maxChars, 1, MAX_SNAPSHOT_CHARS, MAX_SNAPSHOT_CHARS);
+        const root = typeof args.selector === "string" && args.selector ? args.selector : "body";
+        const text = await page.locator(root).first().ariaSnapshot({ mode: "ai", timeout: 20_000 });
         const refs = (text.match(/\[ref=e\d+\]/g) ?? []).length;
         return {
           ok: true,
@@ -414,21 +620,29 @@ export class BrowserService {
         };
       }
       case "act":
-        return this.#act(session, (args.request as Record<string, unknown> | undefined) ?? args);
+        return this.#act(session, (args.request as Entry | undefined) ?? args, media, 0);
       case "text": {
         const { id, page } = await this.#page(session, args.targetId);
         const selector = typeof args.selector === "string" && args.selector ? args.selector : "body";
         const text = (await page.locator(selector).first().innerText({ timeout: ACT_TIMEOUT_MS })).trim();
-        const max = typeof args.maxChars === "number" ? Math.min(40_000, args.maxChars) : 40_000;
-        return { ok: true, targetId: id, url: page.url(), text: text.slice(0, max) };
+        return {
+          ok: true,
+          targetId: id,
+          url: page.url(),
+          text: text.slice(0, clamp(args.maxChars, 1, 40_000, 40_000)),
+        };
       }
       case "screenshot": {
         const { id, page } = await this.#page(session, args.targetId);
         mkdirSync(media.dir, { recursive: true, mode: 0o700 });
         const type = args.type === "jpeg" ? "jpeg" : "png";
         const path = join(media.dir, `screenshot-${Date.now()}.${type}`);
-        const target =
-          typeof args.ref === "string" ? page.locator(`aria-ref=${args.ref.replace(/^@|^ref=/, "")}`) : page;
+        const target: Page | Locator =
+          typeof args.ref === "string"
+            ? this.#ref(page, args.ref, "ref")
+            : typeof args.element === "string"
+              ? page.locator(args.element).first()
+              : page;
         writeFileSync(
           path,
           await target.screenshot({
@@ -440,59 +654,249 @@ export class BrowserService {
         );
         return { ok: true, path, targetId: id, url: page.url() };
       }
+      case "pdf": {
+        const { id, page } = await this.#page(session, args.targetId);
+        if (!profile.headless) throw new BrowserError("pdf needs a headless browser (browser.headless: true)");
+        mkdirSync(media.dir, { recursive: true, mode: 0o700 });
+        const path = join(media.dir, `page-${Date.now()}.pdf`);
+        writeFileSync(path, await page.pdf({ printBackground: true }), { mode: 0o600 });
+        return { ok: true, path, targetId: id, url: page.url() };
+      }
+      case "console": {
+        const { id, page } = await this.#page(session, args.targetId);
+        const level = typeof args.level === "string" ? args.level : undefined;
+        const levels: Record<string, string[]> = {
+          error: ["error"],
+          warning: ["error", "warning"],
+          info: ["error", "warning", "info", "log"],
+        };
+        const messages = record(page).console.filter(
+          (m) => !level || (levels[level] ?? [level]).includes(String(m.type)),
+        );
+        return { ok: true, targetId: id, url: page.url(), messages };
+      }
+      case "errors":
+      case "requests": {
+        const { id, page } = await this.#page(session, args.targetId);
+        const list = record(page)[action];
+        const filter = typeof args.filter === "string" ? args.filter : "";
+        const matching = list.filter((e) => !filter || String(e.url ?? e.message).includes(filter));
+        const limit = clamp(args.limit, 1, 500, 50);
+        const shown = matching.slice(-limit);
+        if (args.clear === true) list.length = 0;
+        return {
+          ok: true,
+          targetId: id,
+          url: page.url(),
+          total: matching.length,
+          returned: shown.length,
+          truncated: shown.length < matching.length,
+          [action]: shown,
+        };
+      }
+      case "dialog": {
+        const { id, page } = await this.#page(session, args.targetId);
+        if (typeof args.accept !== "boolean") throw new BrowserError("dialog needs accept: true or false");
+        record(page).armedDialog = {
+          accept: args.accept,
+          promptText: typeof args.promptText === "string" ? args.promptText : undefined,
+          until: Date.now() + clamp(args.timeoutMs, 1000, 120_000, 60_000),
+        };
+        return { ok: true, targetId: id, armed: true, accept: args.accept, recent: record(page).dialogs.slice(-5) };
+      }
+      case "upload": {
+        const { id, page } = await this.#page(session, args.targetId);
+        const paths = this.#uploadPaths(args.paths, media);
+        const timeout = clamp(args.timeoutMs, 500, 60_000, ACT_TIMEOUT_MS);
+        if (typeof args.inputRef === "string")
+          await this.#ref(page, args.inputRef, "inputRef").setInputFiles(paths, { timeout });
+        else if (typeof args.element === "string")
+          await page.locator(args.element).first().setInputFiles(paths, { timeout });
+        else if (typeof args.ref === "string") {
+          const chooser = page.waitForEvent("filechooser", { timeout });
+          await this.#ref(page, args.ref, "ref").click({ timeout });
+          await (await chooser).setFiles(paths);
+        } else {
+          // No trigger named: the next file chooser the page opens gets these files.
+          record(page).armedUpload = { paths, until: Date.now() + 60_000 };
+          return { ok: true, targetId: id, armed: true, files: paths.length };
+        }
+        return { ok: true, targetId: id, files: paths.length };
+      }
+      case "download": {
+        const { page } = await this.#page(session, args.targetId);
+        const timeout = clamp(args.timeoutMs, 500, 60_000, ACT_TIMEOUT_MS);
+        const started = page.waitForEvent("download", { timeout: Math.max(timeout, 10_000) });
+        await this.#ref(page, args.ref, "ref").click({ timeout });
+        return { download: await this.#saveDownload(profile, await started, args.path) };
+      }
+      case "waitfordownload": {
+        const { page } = await this.#page(session, args.targetId);
+        const download = await page.waitForEvent("download", {
+          timeout: clamp(args.timeoutMs, 500, 120_000, WAIT_TIMEOUT_MS),
+        });
+        return { download: await this.#saveDownload(profile, download, args.path) };
+      }
+      case "emulate": {
+        const { id, page } = await this.#page(session, args.targetId);
+        return { ok: true, targetId: id, applied: await this.#emulate(session, page, args) };
+      }
       default:
         throw new BrowserError(
-          `unknown action ${JSON.stringify(action)}; one of status, start, stop, profiles, tabs, open, focus, close, navigate, snapshot, act, text, screenshot`,
+          `unknown action ${JSON.stringify(action)}; one of status, start, stop, profiles, tabs, open, focus, close, navigate, snapshot, screenshot, act, text, console, errors, requests, pdf, upload, dialog, download, waitfordownload, emulate`,
         );
     }
   }
 
-  async #act(session: Session, request: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** `e12`-style refs from the last snapshot (a leading `@` or `ref=` is dropped). */
+  #ref(page: Page, value: unknown, name: string): Locator {
+    if (typeof value !== "string" || !/^(@|ref=)?e\d+$/.test(value))
+      throw new BrowserError(`${name} must be an e12-style ref from the last snapshot`);
+    return page.locator(`aria-ref=${value.replace(/^@|^ref=/, "")}`);
+  }
+
+  async #emulate(session: Session, page: Page, args: Entry): Promise<string[]> {
+    const applied: string[] = [];
+    if (typeof args.device === "string") {
+      const device = session.devices[args.device];
+      if (!device)
+        throw new BrowserError(
+          `unknown device ${JSON.stringify(args.device)} (Playwright's device names, e.g. "iPhone 15")`,
+        );
+      await page.setViewportSize(device.viewport);
+      const cdp = await session.context.newCDPSession(page);
+      await cdp.send("Emulation.setUserAgentOverride", { userAgent: device.userAgent });
+      applied.push("device");
+    }
+    if (typeof args.colorScheme === "string") {
+      const scheme = args.colorScheme === "none" ? null : args.colorScheme;
+      if (scheme !== null && !["dark", "light", "no-preference"].includes(scheme))
+        throw new BrowserError("colorScheme is one of dark, light, no-preference, none");
+      await page.emulateMedia({ colorScheme: scheme as "dark" | "light" | "no-preference" | null });
+      applied.push("colorScheme");
+    }
+    if (typeof args.timezoneId === "string" || typeof args.locale === "string") {
+      const cdp = await session.context.newCDPSession(page);
+      if (typeof args.timezoneId === "string") {
+        await cdp.send("Emulation.setTimezoneOverride", { timezoneId: args.timezoneId }).catch((error: Error) => {
+          throw new BrowserError(`timezoneId ${args.timezoneId as string}: ${error.message}`);
+        });
+        applied.push("timezoneId");
+      }
+      if (typeof args.locale === "string") {
+        await cdp.send("Emulation.setLocaleOverride", { locale: args.locale }).catch((error: Error) => {
+          throw new BrowserError(`locale ${args.locale as string}: ${error.message}`);
+        });
+        applied.push("locale");
+      }
+    }
+    if (applied.length === 0) throw new BrowserError("emulate needs device, colorScheme, timezoneId or locale");
+    return applied;
+  }
+
+  async #act(session: Session, request: Entry, media: BrowserMedia, depth: number): Promise<Entry> {
     const { id, page } = await this.#page(session, request.targetId);
     const kind = String(request.kind ?? "");
-    const timeout =
-      typeof request.timeoutMs === "number" ? Math.min(60_000, Math.max(500, request.timeoutMs)) : ACT_TIMEOUT_MS;
-    const ref = (name = "ref") => {
-      const value = request[name];
-      if (typeof value !== "string" || !/^(@|ref=)?e\d+$/.test(value))
-        throw new BrowserError(`act ${kind} needs ${name}: an e12-style ref from the last snapshot`);
-      return page.locator(`aria-ref=${value.replace(/^@|^ref=/, "")}`);
-    };
+    if (!kind) throw new BrowserError("act needs kind: click, type, press, …");
+    const timeout = clamp(request.timeoutMs, 500, 60_000, ACT_TIMEOUT_MS);
+    const ref = (name = "ref") => this.#ref(page, request[name], name);
     const urlBefore = page.url();
+    const dialogsBefore = this.#records.get(page)?.dialogs.length ?? 0;
+    let extra: Entry = {};
     try {
       switch (kind) {
-        case "click":
-          await ref().click({ timeout, ...(request.doubleClick === true ? { clickCount: 2 } : {}) });
+        case "click": {
+          const button = request.button === "right" || request.button === "middle" ? request.button : "left";
+          await ref().click({
+            timeout,
+            button,
+            ...(request.doubleClick === true ? { clickCount: 2 } : {}),
+            ...(typeof request.delayMs === "number" ? { delay: clamp(request.delayMs, 0, 5000, 0) } : {}),
+            ...(Array.isArray(request.modifiers)
+              ? { modifiers: request.modifiers as ("Alt" | "Control" | "Meta" | "Shift")[] }
+              : {}),
+          });
+          break;
+        }
+        case "clickCoords":
+          if (typeof request.x !== "number" || typeof request.y !== "number" || request.x < 0 || request.y < 0)
+            throw new BrowserError("act clickCoords needs x and y (viewport pixels, 0 or more)");
+          await page.mouse.click(request.x, request.y, { clickCount: request.doubleClick === true ? 2 : 1 });
           break;
         case "type":
-          await ref().fill(String(request.text ?? ""), { timeout });
+          if (request.slowly === true)
+            await ref().pressSequentially(String(request.text ?? ""), { timeout, delay: 50 });
+          else await ref().fill(String(request.text ?? ""), { timeout });
           if (request.submit === true) await ref().press("Enter", { timeout });
           break;
-        case "press":
-          await page.keyboard.press(String(request.key ?? ""));
+        case "press": {
+          const key = String(request.key ?? "")
+            .split("+")
+            .map((part) => KEY_ALIASES[part] ?? part)
+            .join("+");
+          if (!key) throw new BrowserError("act press needs key (Enter, Control+L, …)");
+          await page.keyboard.press(key, { delay: clamp(request.delayMs, 0, 5000, 0) });
           break;
+        }
         case "hover":
           await ref().hover({ timeout });
           break;
+        case "scrollIntoView":
+          await ref().scrollIntoViewIfNeeded({ timeout });
+          break;
+        case "drag":
+          await ref("startRef").dragTo(ref("endRef"), { timeout });
+          break;
         case "select":
-          await ref().selectOption((request.values as string[] | undefined) ?? [], { timeout });
+          await ref().selectOption(Array.isArray(request.values) ? request.values.map(String) : [], { timeout });
           break;
+        case "fill": {
+          if (!Array.isArray(request.fields) || request.fields.length === 0)
+            throw new BrowserError("act fill needs fields: [{ref, type, value}]");
+          for (const field of request.fields as Entry[]) {
+            const target = this.#ref(page, field.ref, "fields[].ref");
+            if (field.type === "checkbox" || field.type === "radio")
+              await target.setChecked(Boolean(field.value), { timeout });
+            else await target.fill(String(field.value ?? ""), { timeout });
+          }
+          break;
+        }
+        case "resize": {
+          const width = request.width;
+          const height = request.height;
+          if (
+            typeof width !== "number" ||
+            typeof height !== "number" ||
+            width < 1 ||
+            height < 1 ||
+            width > 8192 ||
+            height > 8192
+          )
+            throw new BrowserError("act resize needs width and height from 1 to 8192");
+          await page.setViewportSize({ width: Math.round(width), height: Math.round(height) });
+          break;
+        }
         case "wait":
-          if (typeof request.text === "string") await page.getByText(request.text).first().waitFor({ timeout });
-          else if (typeof request.timeMs === "number") await page.waitForTimeout(Math.min(30_000, request.timeMs));
-          else throw new BrowserError("act wait needs text or timeMs");
+          await this.#wait(page, request);
           break;
+        case "evaluate":
+          extra = { result: await this.#evaluate(page, request) };
+          break;
+        case "batch":
+          return await this.#batch(session, request, media, depth);
         case "close":
           await page.close();
           return { ok: true, targetId: id };
         default:
           throw new BrowserError(
-            `unknown act kind ${JSON.stringify(kind)}; one of click, type, press, hover, select, wait, close`,
+            `unknown act kind ${JSON.stringify(kind)}; one of click, clickCoords, type, press, hover, scrollIntoView, drag, select, fill, resize, wait, evaluate, batch, close`,
           );
       }
     } catch (error) {
-      if (/Unknown ref|aria-ref/.test((error as Error).message) && !(error instanceof BrowserError))
-        throw new BrowserError(`unknown ref ${String(request.ref)}: refs die on navigation; run a new snapshot`);
+      if (!(error instanceof BrowserError) && /aria-ref|Unknown ref/.test((error as Error).message))
+        throw new BrowserError(
+          `unknown ref ${String(request.ref ?? request.startRef ?? "")}: refs die on navigation; run a new snapshot`,
+        );
       throw error;
     }
     // A click that navigated: the page it reached must pass the policy too.
@@ -503,6 +907,125 @@ export class BrowserService {
         throw new BrowserError(`navigation refused: ${verdict.reason}`);
       }
     }
-    return { ok: true, targetId: id, url: page.url() };
+    const dialogs = this.#records.get(page)?.dialogs.slice(dialogsBefore) ?? [];
+    return { ok: true, targetId: id, url: page.url(), ...extra, ...(dialogs.length > 0 ? { dialogs } : {}) };
   }
+
+  async #wait(page: Page, request: Entry): Promise<void> {
+    const timeout = clamp(request.timeoutMs, 500, 120_000, WAIT_TIMEOUT_MS);
+    let waited = false;
+    if (typeof request.timeMs === "number") {
+      await page.waitForTimeout(clamp(request.timeMs, 0, 30_000, 0));
+      waited = true;
+    }
+    if (typeof request.text === "string") {
+      await page.getByText(request.text).first().waitFor({ timeout });
+      waited = true;
+    }
+    if (typeof request.textGone === "string") {
+      await page.getByText(request.textGone).first().waitFor({ state: "hidden", timeout });
+      waited = true;
+    }
+    if (typeof request.selector === "string") {
+      await page.locator(request.selector).first().waitFor({ timeout });
+      waited = true;
+    }
+    if (typeof request.url === "string") {
+      await page.waitForURL(request.url, { timeout });
+      waited = true;
+    }
+    if (
+      request.loadState === "load" ||
+      request.loadState === "domcontentloaded" ||
+      request.loadState === "networkidle"
+    ) {
+      await page.waitForLoadState(request.loadState, { timeout });
+      waited = true;
+    }
+    if (typeof request.fn === "string") {
+      if (!this.world.settings().evaluateEnabled)
+        throw new BrowserError("act wait fn is off (browser.evaluateEnabled: false)");
+      await page.waitForFunction(request.fn, undefined, { timeout });
+      waited = true;
+    }
+    if (!waited) throw new BrowserError("act wait needs one of timeMs, text, textGone, selector, url, loadState, fn");
+  }
+
+  /** `fn`: a function's source, an expression, or a statement body (`return …`); runs in the page. */
+  async #evaluate(page: Page, request: Entry): Promise<unknown> {
+    if (!this.world.settings().evaluateEnabled)
+      throw new BrowserError("act evaluate is off (browser.evaluateEnabled: false)");
+    if (typeof request.fn !== "string" || !request.fn.trim())
+      throw new BrowserError("act evaluate needs fn: JavaScript to run in the page");
+    const timeout = clamp(request.timeoutMs, 500, 120_000, WAIT_TIMEOUT_MS);
+    const run = async (source: string) =>
+      request.ref !== undefined
+        ? this.#ref(page, request.ref, "ref").evaluate(source, undefined, { timeout })
+        : page.evaluate(source);
+    let result: unknown;
+    try {
+      result = await run(request.fn);
+    } catch (error) {
+      if (!/SyntaxError|Illegal return/.test((error as Error).message))
+        throw new BrowserError(`evaluate: ${(error as Error).message.split("\n")[0]}`);
+      result = await run(`() => { ${request.fn} }`);
+    }
+    const json = JSON.stringify(result ?? null);
+    return json.length > 16_000 ? `${json.slice(0, 16_000)}…[truncated]` : JSON.parse(json);
+  }
+
+  /** Upstream's batch: up to 100 actions in all, nested up to 5 deep, stopping at the first failure unless told not to. */
+  async #batch(session: Session, request: Entry, media: BrowserMedia, depth: number): Promise<Entry> {
+    if (depth >= MAX_BATCH_DEPTH) throw new BrowserError(`act batch nests at most ${MAX_BATCH_DEPTH} deep`);
+    const actions = request.actions;
+    if (!Array.isArray(actions) || actions.length === 0) throw new BrowserError("act batch needs actions: [{kind, …}]");
+    const count = (list: unknown[]): number =>
+      list.reduce<number>(
+        (n, a) => n + 1 + (Array.isArray((a as Entry).actions) ? count((a as Entry).actions as unknown[]) : 0),
+        0,
+      );
+    if (count(actions) > MAX_BATCH_ACTIONS)
+      throw new BrowserError(`act batch takes at most ${MAX_BATCH_ACTIONS} actions in all`);
+    const stopOnError = request.stopOnError !== false;
+    const results: Entry[] = [];
+    for (const [index, raw] of actions.entries()) {
+      const action: Entry = { targetId: request.targetId, ...(raw as Entry) };
+      const { page } = await this.#page(session, action.targetId);
+      const before = page.url();
+      try {
+        const result = await this.#act(session, action, media, depth + 1);
+        const navigated = result.url !== undefined && result.url !== before;
+        results.push({ ok: true, ...(navigated ? { navigated: true, url: result.url } : {}) });
+        if (action.kind === "close" || navigated) {
+          const skipped = actions.length - index - 1;
+          if (skipped > 0)
+            return {
+              ok: true,
+              results,
+              aborted: {
+                reason: action.kind === "close" ? "closed" : "navigation",
+                afterAction: index,
+                url: result.url,
+                skipped,
+              },
+            };
+        }
+      } catch (error) {
+        results.push({ ok: false, error: (error as Error).message });
+        if (stopOnError)
+          return {
+            ok: false,
+            results,
+            aborted: { reason: "error", afterAction: index, skipped: actions.length - index - 1 },
+          };
+      }
+    }
+    return { ok: results.every((r) => r.ok), results };
+  }
+}
+
+/** Removes Playwright's download leftovers from a previous driver (its TMPDIR is the browser's own). */
+export function clearArtifacts(): void {
+  for (const dir of readdirSync(tmpdir()).filter((d) => d.startsWith("playwright-artifacts-")))
+    rmSync(join(tmpdir(), dir), { recursive: true, force: true });
 }

@@ -56,7 +56,7 @@ export const COMMANDS: readonly CommandDescriptor[] = [
   },
   {
     name: "browser",
-    summary: "The agent's browser: status, start, stop, tabs, open, navigate, snapshot, click, type, screenshot",
+    summary: "The agent's browser: status, start, stop, profiles, tabs, open, navigate, snapshot, click, type, screenshot, pdf, …",
   },
   {
     name: "message",

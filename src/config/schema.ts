@@ -20,6 +20,12 @@ const httpUrl = v.pipe(
   v.url(),
   v.regex(/^https?:\/\//, "Expected an http:// or https:// URL, for example http://127.0.0.1:11434/v1"),
 );
+/** A DevTools endpoint: http(s) for discovery or ws(s) directly; credentials and `?token=` are kept. */
+const cdpUrl = v.pipe(
+  v.string(),
+  v.url("Expected a URL such as http://127.0.0.1:9222"),
+  v.regex(/^(https?|wss?):\/\//i, "Expected an http://, https://, ws:// or wss:// URL"),
+);
 const origin = v.pipe(
   v.string(),
   v.regex(/^https?:\/\/[^/\s]+$/, "Expected an origin such as https://example.com (scheme, host and port, no path)"),
@@ -345,6 +351,22 @@ export const configSchema = v.partial(
         noSandbox: v.optional(v.boolean()),
         idleMinutes: v.optional(int(1, 24 * 60)),
         extraArgs: v.optional(v.array(v.string())),
+        evaluateEnabled: v.optional(v.boolean()),
+        attachOnly: v.optional(v.boolean()),
+        cdpUrl: v.optional(cdpUrl),
+        defaultProfile: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,64}$/, "Expected a profile name"))),
+        profiles: v.optional(
+          v.record(
+            v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,64}$/, "Profile names are lower-case letters, digits and -")),
+            v.looseObject({
+              cdpPort: v.optional(int(1, 65535)),
+              cdpUrl: v.optional(cdpUrl),
+              attachOnly: v.optional(v.boolean()),
+              headless: v.optional(v.boolean()),
+              executablePath: v.optional(nonEmpty),
+            }),
+          ),
+        ),
         ssrfPolicy: v.optional(
           v.looseObject({
             dangerouslyAllowPrivateNetwork: v.optional(v.boolean()),

@@ -29,7 +29,7 @@ const CHANNEL_START_DELAY_MS = 100;
 import { ClientRegistry } from "./clients.js";
 import { MetricsRecorder } from "./metrics.js";
 import { BrowserClient } from "../browser/client.js";
-import { browserSettings } from "../browser/service.js";
+import { browserSettings } from "../browser/settings.js";
 import { startEventLoopMonitor } from "./health-summary.js";
 import { resolveLimits } from "./limits.js";
 import { acquireStateLock, StateLockedError, isProcessAlive, readLock, type HeldLock } from "../config/state-lock.js";
@@ -244,8 +244,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     browser: new BrowserClient({
       stateDir: paths.stateDir,
       env,
-      cdpPort: settings.port + 11,
-      settings: () => browserSettings(runtime.snapshot.config.browser, env),
+      settings: () => browserSettings(runtime.snapshot.config.browser, env, settings.port + 11),
       log: log.child("browser"),
     }),
     tailscale: options.tailscale ?? systemTailscale(env),
@@ -277,7 +276,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     },
   };
   runtime.agents = new AgentRuns(runtime);
-  runtime.browser.reapOrphan();
+  runtime.browser.reapOrphans();
   runtime.channels = createChannelManager(runtime);
   startEventLoopMonitor();
   server = new GatewayServer(runtime);

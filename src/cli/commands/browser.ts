@@ -1,5 +1,5 @@
 /**
- * `openclaw browser status|start|stop|profiles|tabs|open|navigate|snapshot|screenshot|click|type|press|text|close`:
+ * `openclaw browser status|start|stop|profiles|tabs|open|navigate|snapshot|screenshot|click|type|press|text|…|close`:
  * the agent's browser, through the running gateway's `browser.request`, printed as upstream prints it.
  * @module
  */
@@ -8,7 +8,7 @@ import type { CliContext } from "../command.js";
 import { EXIT } from "../errors.js";
 import { addRpcOptions, parseTimeout, withGateway, type RpcOptions } from "../gateway-rpc.js";
 
-type Options = RpcOptions & { json?: boolean };
+type Options = RpcOptions & { json?: boolean; browserProfile?: string };
 type Result = Record<string, unknown>;
 
 /** Upstream's human lines for each answer. Pure. */
@@ -32,10 +32,10 @@ export function renderBrowser(kind: string, r: Result): string[] {
         `🦞 browser [${String(r.profile)}] running: ${String(r.running)}${r.running && r.headless ? " (headless)" : ""}`,
       ];
     case "profiles":
-      return ((r.profiles as Result[] | undefined) ?? []).map(
-        (p) =>
-          `${String(p.name)}: ${p.running ? "running" : "stopped"}${p.isDefault ? " [default]" : ""} cdpPort: ${String(p.cdpPort)}`,
-      );
+      return ((r.profiles as Result[] | undefined) ?? []).flatMap((p) => [
+        `${String(p.name)}: ${p.running ? "running" : "stopped"}${p.isDefault ? " [default]" : ""}${p.isRemote ? " [remote]" : ""} [${String(p.driver)}]`,
+        `   cdpPort: ${String(p.cdpPort)}  cdpUrl: ${String(p.cdpUrl)}  color: ${String(p.color)}`,
+      ]);
     case "tabs": {
       const tabs = (r.tabs as Result[] | undefined) ?? [];
       if (tabs.length === 0) return ["No tabs (browser closed or no targets)."];
@@ -55,15 +55,41 @@ export function renderBrowser(kind: string, r: Result): string[] {
       return [String(r.text ?? "")];
     case "screenshot":
       return [String(r.path)];
+    case "pdf":
+      return [`PDF: ${String(r.path)}`];
+    case "console":
+      return ((r.messages as Result[] | undefined) ?? []).map((m) => `[${String(m.type)}] ${String(m.text)}`);
+    case "errors":
+      return ((r.errors as Result[] | undefined) ?? []).map((e) => `${String(e.name)}: ${String(e.message)}`);
+    case "requests":
+      return ((r.requests as Result[] | undefined) ?? []).map((q) =>
+        `${String(q.method)} ${String(q.url)} ${String(q.status ?? q.failure ?? "")}`.trimEnd(),
+      );
+    case "download": {
+      const d = (r.download as Result | undefined) ?? {};
+      return [`downloaded: ${String(d.path)}`, `from: ${String(d.url)}`];
+    }
+    case "evaluate":
+      return [JSON.stringify(r.result ?? null)];
     default:
       return [`ok: ${String(r.url ?? r.targetId ?? "")}`];
   }
 }
 
 export function register(program: Command, ctx: CliContext, done: (code: number) => void): void {
-  const browser = program.command("browser").description("The agent's browser, through the running gateway");
+  const browser = program
+    .command("browser")
+    .description("The agent's browser, through the running gateway")
+    .option("--browser-profile <name>", "the browser profile (default: browser.defaultProfile, else openclaw)");
   const command = (name: string, description: string) =>
-    addRpcOptions(browser.command(name).description(description).option("--json", "print as JSON"), 30_000);
+    addRpcOptions(
+      browser
+        .command(name)
+        .description(description)
+        .option("--json", "print as JSON")
+        .option("--browser-profile <name>", "the browser profile"),
+      30_000,
+    );
   const call = async (
     kind: string,
     opts: Options,
@@ -72,10 +98,12 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     extra: { query?: Result; body?: Result } = {},
   ) => {
     const timeoutMs = parseTimeout(opts.timeout, 30_000);
+    const profile = opts.browserProfile ?? (browser.opts() as Options).browserProfile;
+    const query = { ...extra.query, ...(profile ? { profile } : {}) };
     const result = await withGateway(ctx, opts, timeoutMs, (client) =>
       client.call<Result>(
         "browser.request",
-        { method, path, ...extra, timeoutMs: Math.max(1000, timeoutMs) },
+        { method, path, ...extra, query, timeoutMs: Math.max(1000, timeoutMs) },
         timeoutMs + 5000,
       ),
     );
@@ -128,6 +156,101 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
   command("press", "Press a key (Enter, Control+L, …)")
     .argument("<key>")
     .action((key: string, o: Options) => call("act", o, "POST", "/act", { body: { kind: "press", key } }));
+  command("focus", "Make a tab the current one")
+    .argument("<targetId>")
+    .action((targetId: string, o: Options) => call("act", o, "POST", "/tabs/focus", { body: { targetId } }));
+  command("hover", "Hover over an element by its ref")
+    .argument("<ref>")
+    .action((ref: string, o: Options) => call("act", o, "POST", "/act", { body: { kind: "hover", ref } }));
+  command("select", "Choose options of a select element by its ref")
+    .argument("<ref>")
+    .argument("<values...>")
+    .action((ref: string, values: string[], o: Options) =>
+      call("act", o, "POST", "/act", { body: { kind: "select", ref, values } }),
+    );
+  command("drag", "Drag one element onto another (refs)")
+    .argument("<startRef>")
+    .argument("<endRef>")
+    .action((startRef: string, endRef: string, o: Options) =>
+      call("act", o, "POST", "/act", { body: { kind: "drag", startRef, endRef } }),
+    );
+  command("resize", "Resize the page's viewport")
+    .argument("<width>")
+    .argument("<height>")
+    .action((width: string, height: string, o: Options) =>
+      call("act", o, "POST", "/act", { body: { kind: "resize", width: Number(width), height: Number(height) } }),
+    );
+  command("wait", "Wait for text, a selector, a URL or a time")
+    .option("--text <text>", "text to appear")
+    .option("--text-gone <text>", "text to disappear")
+    .option("--selector <css>", "an element to appear")
+    .option("--url-match <glob>", "the page's URL to match")
+    .option("--time <ms>", "a fixed time")
+    .action((o: Options & { text?: string; textGone?: string; selector?: string; urlMatch?: string; time?: string }) =>
+      call("act", o, "POST", "/act", {
+        body: {
+          kind: "wait",
+          ...(o.text ? { text: o.text } : {}),
+          ...(o.textGone ? { textGone: o.textGone } : {}),
+          ...(o.selector ? { selector: o.selector } : {}),
+          ...(o.urlMatch ? { url: o.urlMatch } : {}),
+          ...(o.time ? { timeMs: Number(o.time) } : {}),
+        },
+      }),
+    );
+  command("evaluate", "Run JavaScript in the page and print its result")
+    .argument("<fn>")
+    .option("--ref <ref>", "an element passed to the function")
+    .action((fn: string, o: Options & { ref?: string }) =>
+      call("evaluate", o, "POST", "/act", { body: { kind: "evaluate", fn, ...(o.ref ? { ref: o.ref } : {}) } }),
+    );
+  command("console", "Print the tab's console messages")
+    .option("--level <level>", "error, warning or info")
+    .action((o: Options & { level?: string }) =>
+      call("console", o, "GET", "/console", { query: o.level ? { level: o.level } : {} }),
+    );
+  command("errors", "Print the tab's uncaught page errors")
+    .option("--clear", "forget them after printing")
+    .action((o: Options & { clear?: boolean }) =>
+      call("errors", o, "GET", "/errors", { query: o.clear ? { clear: true } : {} }),
+    );
+  command("requests", "Print the tab's recent network requests")
+    .option("--filter <text>", "only URLs containing this")
+    .option("--clear", "forget them after printing")
+    .action((o: Options & { filter?: string; clear?: boolean }) =>
+      call("requests", o, "GET", "/requests", {
+        query: { ...(o.filter ? { filter: o.filter } : {}), ...(o.clear ? { clear: true } : {}) },
+      }),
+    );
+  command("pdf", "Save the page as a PDF and print its path").action((o: Options) => call("pdf", o, "POST", "/pdf"));
+  command("upload", "Choose files for a file input (files from the agent's workspace)")
+    .argument("<paths...>")
+    .option("--ref <ref>", "the button that opens the file chooser")
+    .option("--input-ref <ref>", "the file input itself")
+    .action((paths: string[], o: Options & { ref?: string; inputRef?: string }) =>
+      call("act", o, "POST", "/hooks/file-chooser", {
+        body: { paths, ...(o.ref ? { ref: o.ref } : {}), ...(o.inputRef ? { inputRef: o.inputRef } : {}) },
+      }),
+    );
+  command("dialog", "Answer the next alert, confirm or prompt of the tab")
+    .option("--accept", "accept it (default: dismiss)")
+    .option("--prompt <text>", "the text a prompt gets")
+    .action((o: Options & { accept?: boolean; prompt?: string }) =>
+      call("act", o, "POST", "/hooks/dialog", {
+        body: { accept: o.accept === true, ...(o.prompt !== undefined ? { promptText: o.prompt } : {}) },
+      }),
+    );
+  command("download", "Click a ref and save the download it starts")
+    .argument("<ref>")
+    .argument("[name]", "the file name to save as")
+    .action((ref: string, name: string | undefined, o: Options) =>
+      call("download", o, "POST", "/download", { body: { ref, ...(name ? { path: name } : {}) } }),
+    );
+  command("waitfordownload", "Wait for the tab's next download and save it")
+    .argument("[name]", "the file name to save as")
+    .action((name: string | undefined, o: Options) =>
+      call("download", o, "POST", "/wait/download", { body: name ? { path: name } : {} }),
+    );
   command("close", "Close a tab (the current one by default)")
     .argument("[targetId]")
     .action((targetId: string | undefined, o: Options) =>

@@ -3,8 +3,9 @@
  * mapped onto the browser service's actions. The CLI's `openclaw browser …` uses only this.
  * @module
  */
+import { join } from "node:path";
 import * as v from "valibot";
-import { BrowserError } from "../../browser/service.js";
+import { BrowserError } from "../../browser/settings.js";
 import { ErrorCodes, GatewayError, invalidRequest } from "../../protocol/errors.js";
 import type { MethodHandler } from "./index.js";
 import { parseParams } from "./params.js";
@@ -58,6 +59,30 @@ export function routeToAction(
       return { action: "act", request: body };
     case "GET /text":
       return { action: "text", ...query };
+    case "GET /console":
+      return { action: "console", ...query };
+    case "GET /errors":
+      return { action: "errors", ...query };
+    case "GET /requests":
+      return { action: "requests", ...query };
+    case "POST /pdf":
+      return { action: "pdf", ...body };
+    case "POST /hooks/file-chooser":
+      return { action: "upload", ...body };
+    case "POST /hooks/dialog":
+      return { action: "dialog", ...body };
+    case "POST /download":
+      return { action: "download", ...body };
+    case "POST /wait/download":
+      return { action: "waitfordownload", ...body };
+    case "POST /set/media":
+      return { action: "emulate", colorScheme: body.colorScheme, targetId: body.targetId };
+    case "POST /set/timezone":
+      return { action: "emulate", timezoneId: body.timezoneId, targetId: body.targetId };
+    case "POST /set/locale":
+      return { action: "emulate", locale: body.locale, targetId: body.targetId };
+    case "POST /set/device":
+      return { action: "emulate", device: body.name ?? body.device, targetId: body.targetId };
     default:
       return undefined;
   }
@@ -69,7 +94,12 @@ export const handlers: Record<string, MethodHandler> = {
     const args = routeToAction(p.method, p.path, p.query ?? {}, p.body ?? {});
     if (!args) throw invalidRequest(`no browser route ${p.method} ${p.path}`);
     try {
-      return await runtime.browser.act(args, { dir: `${runtime.paths.stateDir}/browser/openclaw/media` });
+      const workspace = runtime.snapshot.config.agents?.defaults?.workspace ?? runtime.paths.workspaceDir;
+      return await runtime.browser.act(
+        { ...args, ...(typeof p.query?.profile === "string" ? { profile: p.query.profile } : {}) },
+        // Files the CLI saves go beside the browser's profiles; uploads come from the agent's workspace.
+        { dir: join(runtime.paths.stateDir, "browser", "media"), uploadRoots: [workspace] },
+      );
     } catch (error) {
       if (error instanceof BrowserError) throw invalidRequest(error.message);
       throw new GatewayError(ErrorCodes.UNAVAILABLE, `browser: ${(error as Error).message}`, {
