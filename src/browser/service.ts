@@ -56,6 +56,7 @@ export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
 const LOG_ENTRIES = { console: 200, errors: 100, requests: 200 } as const;
 const MAX_BATCH_ACTIONS = 100;
 const MAX_BATCH_DEPTH = 5;
+const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => unknown;
 
 /** What the browser needs from where it runs: the state directory, the settings, a log. */
 export interface BrowserWorld {
@@ -483,6 +484,12 @@ export class BrowserService {
     } finally {
       clearInterval(watch);
     }
+    // A fast transfer can end between two looks: the finished file is measured too.
+    if (!failure && !tooLarge) {
+      const finished = await download.path().catch(() => undefined);
+      tooLarge =
+        finished !== undefined && (statSync(finished, { throwIfNoEntry: false })?.size ?? 0) > MAX_DOWNLOAD_BYTES;
+    }
     if (tooLarge || failure) {
       await download.delete().catch(() => undefined);
       if (failure === "timed out") await download.cancel().catch(() => undefined);
@@ -608,7 +615,7 @@ export class BrowserService {
         const max = clamp(args.maxChars, 1, MAX_SNAPSHOT_CHARS, MAX_SNAPSHOT_CHARS);
         const root = typeof args.selector === "string" && args.selector ? args.selector : "body";
         const text = await page.locator(root).first().ariaSnapshot({ mode: "ai", timeout: 20_000 });
-        const refs = (text.match(/\[ref=e\d+\]/g) ?? []).length;
+        const refs = (text.match(/\[ref=(f\d+)?e\d+\]/g) ?? []).length;
         return {
           ok: true,
           format: "ai",
@@ -750,7 +757,7 @@ export class BrowserService {
 
   /** `e12`-style refs from the last snapshot (a leading `@` or `ref=` is dropped). */
   #ref(page: Page, value: unknown, name: string): Locator {
-    if (typeof value !== "string" || !/^(@|ref=)?e\d+$/.test(value))
+    if (typeof value !== "string" || !/^(@|ref=)?(f\d+)?e\d+$/.test(value))
       throw new BrowserError(`${name} must be an e12-style ref from the last snapshot`);
     return page.locator(`aria-ref=${value.replace(/^@|^ref=/, "")}`);
   }
@@ -951,24 +958,32 @@ export class BrowserService {
     if (!waited) throw new BrowserError("act wait needs one of timeMs, text, textGone, selector, url, loadState, fn");
   }
 
-  /** `fn`: a function's source, an expression, or a statement body (`return …`); runs in the page. */
+  /** `fn`: a function's source (called, with the element when `ref` names one), an expression, or a statement body (`return …`). */
   async #evaluate(page: Page, request: Entry): Promise<unknown> {
     if (!this.world.settings().evaluateEnabled)
       throw new BrowserError("act evaluate is off (browser.evaluateEnabled: false)");
-    if (typeof request.fn !== "string" || !request.fn.trim())
+    const fn = request.fn;
+    if (typeof fn !== "string" || !fn.trim())
       throw new BrowserError("act evaluate needs fn: JavaScript to run in the page");
     const timeout = clamp(request.timeoutMs, 500, 120_000, WAIT_TIMEOUT_MS);
-    const run = async (source: string) =>
-      request.ref !== undefined
-        ? this.#ref(page, request.ref, "ref").evaluate(source, undefined, { timeout })
-        : page.evaluate(source);
+    const target = request.ref !== undefined ? this.#ref(page, request.ref, "ref") : undefined;
+    // The source is only ever run in the page: Playwright sends a function's text, never calls it here.
+    const run = (body: string) =>
+      target
+        ? target.evaluate(new AsyncFunction("element", body) as (element: unknown) => unknown, undefined, { timeout })
+        : page.evaluate(`(async () => { ${body} })()`);
     let result: unknown;
     try {
-      result = await run(request.fn);
+      const call = target ? "value(element)" : "value()";
+      result = await run(`const value = (${fn}\n); return typeof value === "function" ? await ${call} : value;`);
     } catch (error) {
-      if (!/SyntaxError|Illegal return/.test((error as Error).message))
+      if (!/SyntaxError|Unexpected token|Illegal return/.test((error as Error).message))
         throw new BrowserError(`evaluate: ${(error as Error).message.split("\n")[0]}`);
-      result = await run(`() => { ${request.fn} }`);
+      try {
+        result = await run(fn);
+      } catch (inner) {
+        throw new BrowserError(`evaluate: ${(inner as Error).message.split("\n")[0]}`);
+      }
     }
     const json = JSON.stringify(result ?? null);
     return json.length > 16_000 ? `${json.slice(0, 16_000)}…[truncated]` : JSON.parse(json);
