@@ -56,7 +56,8 @@ export const COMMANDS: readonly CommandDescriptor[] = [
   },
   {
     name: "browser",
-    summary: "The agent's browser: status, start, stop, profiles, tabs, open, navigate, snapshot, click, type, screenshot, pdf, …",
+    summary:
+      "The agent's browser: status, start, stop, profiles, tabs, open, navigate, snapshot, click, type, screenshot, pdf, …",
   },
   {
     name: "message",

@@ -21,6 +21,7 @@ import { parseRequestFrame, type FrameId, type RequestFrame } from "../protocol/
 import {
   CLI_DEFAULT_SCOPES,
   hasScope,
+  NODE_METHODS,
   OPERATOR_SCOPES,
   requiredScope,
   ROLES,
@@ -47,6 +48,8 @@ export interface ConnectionInfo {
   readonly remoteAddress: string;
   readonly isLoopback: boolean;
   readonly protocol: ProtocolVersion;
+  /** Where this client reached the gateway (`http://host:port`), for links handed to it. */
+  readonly httpBase: string;
   readonly role: Role;
   readonly scopes: readonly string[];
   readonly authMethod: string;
@@ -58,6 +61,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   readonly id = randomUUID();
   readonly remoteAddress: string;
   readonly isLoopback: boolean;
+  readonly httpBase: string;
   readonly openedAt = Date.now();
   protocol: ProtocolVersion = PROTOCOL_VERSION as ProtocolVersion;
   role: Role = "operator";
@@ -103,6 +107,7 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
     this.#onClose = onClose;
     this.remoteAddress = normalizeAddress(request.socket.remoteAddress ?? "unknown");
     this.isLoopback = isLoopbackAddress(this.remoteAddress);
+    this.httpBase = httpBaseOf(request);
     this.#serveClaim = serveRequestOf(request, this.isLoopback);
     this.#directLocal = isDirectLocal(request);
   }
@@ -669,12 +674,13 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
       refuse({ code: ErrorCodes.INVALID_REQUEST, message: `unknown method: ${frame.method}` });
       return;
     }
-    if (this.role !== "operator" && frame.method !== "health") {
+    if (this.role !== "operator" && !NODE_METHODS.includes(frame.method)) {
       this.#unauthorized(frame.id, { code: ErrorCodes.INVALID_REQUEST, message: `unauthorized role: ${this.role}` });
       return;
     }
     const scope = requiredScope(frame.method);
-    if (!hasScope(this.scopes, scope)) {
+    // A node has no operator scopes: the methods open to its role are all it may call.
+    if (this.role === "operator" && !hasScope(this.scopes, scope)) {
       runtime.metrics.inc("openclaw_rpc_requests_total", { method: frame.method, code: ErrorCodes.FORBIDDEN });
       const message = `missing scope: ${scope}`;
       this.#unauthorized(
@@ -762,7 +768,6 @@ export class GatewayConnection implements RegisteredClient, ConnectionInfo {
   }
 }
 
-/** `::ffff:127.0.0.1` → `127.0.0.1`, so limits and presence see one address per client. */
 /** A loopback peer with no forwarding headers: a process on this host, not a proxy's client. */
 export function isDirectLocal(req: IncomingMessage): boolean {
   const h = req.headers;
@@ -774,6 +779,25 @@ export function isDirectLocal(req: IncomingMessage): boolean {
   );
 }
 
+/**
+ * The base URL a client reached the gateway at, for links handed to it (canvas capability URLs): its Host
+ * header when that is a plain host[:port], else the local address; https over TLS, or when a proxy on
+ * loopback (Tailscale Serve, a local reverse proxy) says so.
+ */
+export function httpBaseOf(req: IncomingMessage): string {
+  const host = req.headers.host;
+  const authority =
+    host && /^[A-Za-z0-9.\-:[\]]{1,300}$/.test(host) ? host : `127.0.0.1:${req.socket.localPort ?? 18789}`;
+  const forwarded = String(req.headers["x-forwarded-proto"] ?? "")
+    .split(",")[0]
+    ?.trim();
+  const tls =
+    (req.socket as { encrypted?: boolean }).encrypted === true ||
+    (forwarded === "https" && isLoopbackAddress(normalizeAddress(req.socket.remoteAddress ?? "")));
+  return `${tls ? "https" : "http"}://${authority}`;
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`, so limits and presence see one address per client. */
 export function normalizeAddress(address: string): string {
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }

@@ -1,6 +1,7 @@
 /** The `hello-ok` payload, shaped for the negotiated protocol (v3 clients get no v4-only keys). @module */
 import { GATEWAY_EVENTS, hasScope } from "../protocol/methods.js";
 import type { ConnectionInfo } from "./connection.js";
+import { canvasHostEnabled, capabilityUrl } from "./canvas.js";
 import { healthSummary } from "./health-summary.js";
 import { METHOD_NAMES } from "./methods/index.js";
 import type { GatewayRuntime } from "./runtime.js";
@@ -38,6 +39,10 @@ export function buildHello(runtime: GatewayRuntime, connection: ConnectionInfo):
             ...(connection.issuedDeviceToken ? { deviceToken: connection.issuedDeviceToken } : {}),
           },
         }
+      : {}),
+    // Upstream hands nodes their surfaces' capability URLs here (refreshed with node.pluginSurface.refresh).
+    ...(connection.role === "node" && canvasHostEnabled(runtime.env)
+      ? { pluginSurfaceUrls: { canvas: capabilityUrl(connection.httpBase, runtime.canvasCapabilities.mint().token) } }
       : {}),
     policy: {
       maxPayload: runtime.limits.maxPayload,

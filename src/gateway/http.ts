@@ -174,6 +174,7 @@ export function createRequestHandler(runtime: GatewayRuntime): (req: IncomingMes
         {
           stateDir: runtime.paths.stateDir,
           env: runtime.env,
+          capabilities: runtime.canvasCapabilities,
           // As upstream: a direct loopback caller reads the canvas; anyone else brings the gateway's secret.
           authorized: () => isDirectLocal(req) || !refusedBearer(runtime, req, res),
         },

@@ -29,6 +29,7 @@ const CHANNEL_START_DELAY_MS = 100;
 import { ClientRegistry } from "./clients.js";
 import { MetricsRecorder } from "./metrics.js";
 import { BrowserClient } from "../browser/client.js";
+import { CanvasCapabilities } from "./canvas.js";
 import { browserSettings } from "../browser/settings.js";
 import { startEventLoopMonitor } from "./health-summary.js";
 import { resolveLimits } from "./limits.js";
@@ -240,6 +241,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     clients: new ClientRegistry({ version: options.version }),
     devices: new DeviceStore(paths.stateDir),
     metrics: new MetricsRecorder(),
+    canvasCapabilities: new CanvasCapabilities(),
     // Upstream's port plan: control = gateway + 2, the managed profile's CDP = control + 9.
     browser: new BrowserClient({
       stateDir: paths.stateDir,

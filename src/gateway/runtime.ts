@@ -44,6 +44,8 @@ export interface GatewayRuntime {
   agents: import("./agent-runs.js").AgentRuns;
   /** Paired devices and pairing requests (the Control UI, apps). */
   readonly devices: import("./devices.js").DeviceStore;
+  /** Live capability URLs of the canvas host. */
+  readonly canvasCapabilities: import("./canvas.js").CanvasCapabilities;
   /** The agent's browser (started on first use). */
   readonly browser: import("../browser/client.js").BrowserClient;
   /** Counters and histograms for `GET /metrics`. */

@@ -63,7 +63,11 @@ export const METHOD_SCOPES: Readonly<Record<string, OperatorScope | null>> = {
   "device.pair.remove": "operator.pairing",
   "device.token.rotate": "operator.pairing",
   "device.token.revoke": "operator.pairing",
+  "node.pluginSurface.refresh": "operator.read",
 };
+
+/** What a connection with role `node` may call (no scope applies to it). */
+export const NODE_METHODS: readonly string[] = ["health", "node.pluginSurface.refresh"];
 
 /** The scope a method needs; unclassified methods default to admin, as upstream does. */
 export function requiredScope(method: string): OperatorScope | null {

@@ -1,7 +1,8 @@
 /**
  * The canvas host on the gateway port (issue 14): documents served from `<state>/canvas/`, a directory's
  * index.html, auth for anyone but a direct loopback peer, traversal and symlinks out refused, oversized
- * files refused, only GET and HEAD, a sandboxing CSP, and `OPENCLAW_SKIP_CANVAS_HOST=1`.
+ * files refused, only GET and HEAD, a sandboxing CSP, capability URLs (handed to nodes in hello-ok and by
+ * `node.pluginSurface.refresh`, valid without a header, refused when forged) and `OPENCLAW_SKIP_CANVAS_HOST=1`.
  */
 import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
@@ -66,6 +67,62 @@ test("canvas documents: served to loopback, behind the secret otherwise, confine
   }
 });
 
+test("capability URLs: a node gets one in hello-ok, anyone may ask for a fresh one, forged ones are refused", async () => {
+  const gw = await startGateway();
+  const node = await gw.client({ role: "node" });
+  const operator = await gw.client();
+  try {
+    const doc = join(gw.stateDir, "canvas", "documents", "cv_0123456789abcdef0123456789abcdef");
+    mkdirSync(doc, { recursive: true });
+    writeFileSync(join(doc, "index.html"), "<!doctype html><h1>chart</h1>");
+    const fromHello = (node.hello as { pluginSurfaceUrls?: { canvas?: string } }).pluginSurfaceUrls?.canvas;
+    assert.match(String(fromHello), new RegExp(`^http://127\\.0\\.0\\.1:${gw.port}/__openclaw__/cap/[\\w-]{43}/$`));
+    assert.equal(operator.hello?.pluginSurfaceUrls, undefined, "operators ask when they need one");
+
+    // Followed as a node's WebView would: no header, from "elsewhere" (through a proxy), which the
+    // plain canvas path would refuse.
+    const proxied = { "X-Forwarded-For": "203.0.113.7" };
+    const path = (url: string) => new URL(url).pathname;
+    const page = await raw(gw.port, `${path(fromHello!)}documents/cv_0123456789abcdef0123456789abcdef/`, proxied);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<h1>chart<\/h1>/);
+
+    const fresh = await node.call<{ surface: string; url: string; expiresAtMs: number }>("node.pluginSurface.refresh", {
+      surface: "canvas",
+    });
+    assert.notEqual(fresh.url, fromHello);
+    assert.ok(fresh.expiresAtMs > Date.now() + 9 * 60_000 && fresh.expiresAtMs <= Date.now() + 10 * 60_000);
+    const asked = await operator.call<{ url: string }>("node.pluginSurface.refresh", {});
+    const cap = path(asked.url);
+    assert.equal(
+      (await raw(gw.port, `${cap}documents/cv_0123456789abcdef0123456789abcdef/index.html`, proxied)).status,
+      200,
+    );
+    // Confined like the canvas path (a `..` that URL parsing folds into the token makes it a forged one).
+    for (const escape of [
+      `${cap}../../../openclaw.json`,
+      `${cap}%2e%2e/openclaw.json`,
+      `${cap}documents/%2e%2e%2f..%2fopenclaw.json`,
+    ]) {
+      const res = await raw(gw.port, escape);
+      assert.ok(res.status === 403 || res.status === 404, `${escape}: ${res.status}`);
+      assert.doesNotMatch(res.body, /auth|token/);
+    }
+    const forged = `/__openclaw__/cap/${"A".repeat(43)}/documents/cv_0123456789abcdef0123456789abcdef/index.html`;
+    const refused = await raw(gw.port, forged, proxied);
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /expired or is not valid/);
+    assert.equal((await raw(gw.port, "/__openclaw__/cap/", proxied)).status, 403);
+    await assert.rejects(node.call("node.pluginSurface.refresh", { surface: "a2ui" }), /unknown surface "a2ui"/);
+    await assert.rejects(node.call("status", {}), /unauthorized role: node/, "a node calls only its own methods");
+  } finally {
+    await node.close();
+    await operator.close();
+    await gw.stop();
+    gw.home.cleanup();
+  }
+});
+
 test("OPENCLAW_SKIP_CANVAS_HOST=1 turns the canvas host off", async () => {
   const gw = await startGateway({ env: { OPENCLAW_SKIP_CANVAS_HOST: "1" } });
   try {
@@ -74,6 +131,9 @@ test("OPENCLAW_SKIP_CANVAS_HOST=1 turns the canvas host off", async () => {
     const res = await raw(gw.port, "/__openclaw__/canvas/");
     assert.equal(res.status, 404);
     assert.match(res.body, /OPENCLAW_SKIP_CANVAS_HOST/);
+    const client = await gw.client();
+    await assert.rejects(client.call("node.pluginSurface.refresh", {}), /the canvas host is off/);
+    await client.close();
   } finally {
     await gw.stop();
     gw.home.cleanup();

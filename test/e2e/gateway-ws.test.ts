@@ -22,6 +22,7 @@ const METHODS = [
   "system-presence",
   "metrics",
   "models.list",
+  "node.pluginSurface.refresh",
   "config.get",
   "config.set",
   "config.patch",

@@ -37,6 +37,7 @@ const METHODS: Readonly<Record<string, Family>> = {
   "system-presence": system,
   metrics: system,
   "models.list": system,
+  "node.pluginSurface.refresh": system,
   "config.get": config,
   "config.set": config,
   "config.patch": config,

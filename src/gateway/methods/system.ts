@@ -1,7 +1,9 @@
-/** `health`, `status`, `system-presence`, `models.list`. @module */
+/** `health`, `status`, `system-presence`, `models.list`, `node.pluginSurface.refresh`. @module */
 import * as v from "valibot";
 import { findLastGatewayError } from "../../logging/last-error.js";
+import { ErrorCodes, GatewayError, invalidRequest } from "../../protocol/errors.js";
 import { hasScope } from "../../protocol/methods.js";
+import { canvasHostEnabled, capabilityUrl } from "../canvas.js";
 import { credentialsFor } from "../../providers/auth-profiles.js";
 import { resolveModel } from "../../providers/resolve.js";
 import { healthSummary, primaryModel } from "../health-summary.js";
@@ -127,5 +129,20 @@ export const handlers: Record<string, MethodHandler> = {
   "models.list": ({ runtime, params }) => {
     parseParams("models.list", v.looseObject({}), params);
     return { models: configuredModels(runtime), primary: primaryModel(runtime) };
+  },
+  /** A fresh capability URL for a surface (the canvas): what a node's WebView or the UI's iframe loads. */
+  "node.pluginSurface.refresh": ({ runtime, connection, params }) => {
+    const p = parseParams(
+      "node.pluginSurface.refresh",
+      v.looseObject({ surface: v.optional(v.pipe(v.string(), v.maxLength(64))) }),
+      params,
+    );
+    const surface = p.surface ?? "canvas";
+    if (surface !== "canvas")
+      throw invalidRequest(`unknown surface ${JSON.stringify(surface)}; this gateway serves: canvas`);
+    if (!canvasHostEnabled(runtime.env))
+      throw new GatewayError(ErrorCodes.UNAVAILABLE, "the canvas host is off (OPENCLAW_SKIP_CANVAS_HOST)");
+    const { token, expiresAtMs } = runtime.canvasCapabilities.mint();
+    return { surface, url: capabilityUrl(connection.httpBase, token), expiresAtMs };
   },
 };
