@@ -6,12 +6,22 @@
  * @module
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { reapOrphan } from "./chromium.js";
+import { findExecutable, reapOrphan } from "./chromium.js";
 import type { BrowserMedia } from "./service.js";
-import { BrowserError, browserStatus, profileDir, profileList, profileOf, type BrowserSettings } from "./settings.js";
+import {
+  BrowserError,
+  browserStatus,
+  profileDir,
+  profileList,
+  profileOf,
+  redactCdpUrl,
+  type BrowserProfile,
+  type BrowserSettings,
+} from "./settings.js";
 
 type Pending = { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void };
 
@@ -133,6 +143,7 @@ export class BrowserClient {
     if (action === "profiles") return profileList(settings, this.#running);
     const profile = profileOf(settings, args.profile);
     const running = this.#running.has(profile.name);
+    if (action === "doctor") return browserDoctor(settings, profile, this.world.stateDir, running, this.world.env);
     if (action === "status" || (action === "stop" && !running))
       return browserStatus(settings, profile, this.world.stateDir, running);
     if (!settings.enabled) throw new BrowserError("the browser is off (browser.enabled: false)");
@@ -156,4 +167,126 @@ export class BrowserClient {
     this.#running.clear();
     return true;
   }
+}
+
+type Check = { id: string; label: string; status: "pass" | "warn" | "fail" | "info"; summary: string };
+
+/** Whether something accepts connections on 127.0.0.1:`port` (bounded to half a second). */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, timeout: 500 });
+    const done = (value: boolean) => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.once("timeout", () => done(false));
+  });
+}
+
+/** Upstream's `doctor`: what would stop this profile's browser from working, checked without starting it. */
+export async function browserDoctor(
+  settings: BrowserSettings,
+  profile: BrowserProfile,
+  stateDir: string,
+  running: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Record<string, unknown>> {
+  const checks: Check[] = [];
+  if (!settings.enabled)
+    checks.push({ id: "enabled", label: "Enabled", status: "fail", summary: "browser.enabled is false" });
+  if (profile.attach) {
+    const url = new URL(profile.cdpUrl);
+    const http = `${url.protocol === "wss:" || url.protocol === "https:" ? "https" : "http"}://${url.host}/json/version`;
+    try {
+      const res = await fetch(http, { signal: AbortSignal.timeout(1500) });
+      const body = (await res.json()) as { Browser?: string };
+      checks.push({
+        id: "cdp",
+        label: "Remote browser",
+        status: "pass",
+        summary: `${body.Browser ?? "answers"} at ${redactCdpUrl(profile.cdpUrl)}`,
+      });
+    } catch (error) {
+      checks.push({
+        id: "cdp",
+        label: "Remote browser",
+        status: "fail",
+        summary: `nothing answers at ${redactCdpUrl(profile.cdpUrl)} (${(error as Error).message}): start it with --remote-debugging-port, check the tunnel or address`,
+      });
+    }
+  } else {
+    try {
+      checks.push({
+        id: "executable",
+        label: "Browser",
+        status: "pass",
+        summary: findExecutable(profile.executablePath),
+      });
+    } catch (error) {
+      checks.push({ id: "executable", label: "Browser", status: "fail", summary: (error as Error).message });
+    }
+    const dir = profileDir(stateDir, profile.name);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      accessSync(dir, constants.W_OK);
+      checks.push({ id: "profile-dir", label: "Profile directory", status: "pass", summary: dir });
+    } catch (error) {
+      checks.push({
+        id: "profile-dir",
+        label: "Profile directory",
+        status: "fail",
+        summary: `${dir}: ${(error as Error).message}`,
+      });
+    }
+    if (running)
+      checks.push({
+        id: "cdp-port",
+        label: "DevTools port",
+        status: "pass",
+        summary: `${profile.cdpPort}, this gateway's browser`,
+      });
+    else if (await listening(profile.cdpPort))
+      checks.push({
+        id: "cdp-port",
+        label: "DevTools port",
+        status: "fail",
+        summary: `${profile.cdpPort} is used by another process: the browser cannot start there (set the profile's cdpPort, or attachOnly to use that browser)`,
+      });
+    else checks.push({ id: "cdp-port", label: "DevTools port", status: "pass", summary: `${profile.cdpPort} is free` });
+    const noDisplay = process.platform === "linux" && !env.DISPLAY && !env.WAYLAND_DISPLAY;
+    checks.push(
+      profile.headless
+        ? { id: "display", label: "Display", status: "info", summary: `headless (${profile.headlessSource})` }
+        : noDisplay
+          ? {
+              id: "display",
+              label: "Display",
+              status: "fail",
+              summary: "headed, but there is no DISPLAY or WAYLAND_DISPLAY: set browser.headless: true",
+            }
+          : { id: "display", label: "Display", status: "pass", summary: "headed" },
+    );
+    checks.push({
+      id: "sandbox",
+      label: "Sandbox",
+      status: settings.noSandbox ? "warn" : "pass",
+      summary: settings.noSandbox ? `off (${settings.noSandboxSource})` : "on",
+    });
+  }
+  checks.push({
+    id: "ssrf",
+    label: "Private addresses",
+    status: "info",
+    summary: settings.ssrf.allowPrivateNetwork
+      ? "allowed (dangerouslyAllowPrivateNetwork)"
+      : `refused${settings.ssrf.allowedHostnames.length > 0 ? `, except ${settings.ssrf.allowedHostnames.join(", ")}` : ""}`,
+  });
+  const status = checks.some((c) => c.status === "fail")
+    ? "fail"
+    : checks.some((c) => c.status === "warn")
+      ? "warn"
+      : "pass";
+  return { ok: status !== "fail", profile: profile.name, transport: "cdp", checks, status };
 }

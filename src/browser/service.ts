@@ -29,6 +29,7 @@ import {
   type BrowserProfile,
   type BrowserSettings,
 } from "./settings.js";
+import { ariaNodes, shapeSnapshot, type AxNode } from "./snapshot.js";
 import { checkUrl } from "./ssrf.js";
 
 /** The build carries playwright-core in dist/vendor/ (it cannot be bundled); from source, node_modules. */
@@ -118,19 +119,21 @@ function safeFileName(raw: string): string {
   return name && name !== "." && name !== ".." ? name.slice(0, 200) : "download";
 }
 
-/** Bytes Playwright's download artifacts hold so far (they live under this process's TMPDIR). */
-function artifactBytes(): number {
-  let total = 0;
+/** Playwright's download artifacts (they live under this process's TMPDIR, the browser's own directory). */
+function artifactFiles(): string[] {
+  const files: string[] = [];
   for (const dir of readdirSync(tmpdir()).filter((d) => d.startsWith("playwright-artifacts-"))) {
     try {
-      for (const file of readdirSync(join(tmpdir(), dir)))
-        total += statSync(join(tmpdir(), dir, file), { throwIfNoEntry: false })?.size ?? 0;
+      for (const file of readdirSync(join(tmpdir(), dir))) files.push(join(tmpdir(), dir, file));
     } catch {
       // removed meanwhile
     }
   }
-  return total;
+  return files;
 }
+
+const artifactBytes = () =>
+  artifactFiles().reduce((sum, file) => sum + (statSync(file, { throwIfNoEntry: false })?.size ?? 0), 0);
 
 export class BrowserService {
   readonly #sessions = new Map<string, Promise<Session>>();
@@ -138,6 +141,8 @@ export class BrowserService {
   readonly #ids = new WeakMap<Page, string>();
   readonly #guards = new WeakMap<Page, Promise<void>>();
   readonly #records = new WeakMap<Page, TabRecord>();
+  /** Downloads being received or saved now. */
+  #downloading = 0;
 
   constructor(
     private readonly world: BrowserWorld,
@@ -466,6 +471,18 @@ export class BrowserService {
 
   /** Saves a download into the profile's `downloads/`, cancelling it once it passes the size cap. */
   async #saveDownload(profile: BrowserProfile, download: Download, name?: unknown): Promise<Entry> {
+    this.#downloading += 1;
+    try {
+      return await this.#receive(profile, download, name);
+    } finally {
+      this.#downloading -= 1;
+      // A cancelled transfer's partial file is not removed by Playwright: with nothing else in flight,
+      // whatever is left among the artifacts is nobody's.
+      if (this.#downloading === 0) for (const file of artifactFiles()) rmSync(file, { force: true });
+    }
+  }
+
+  async #receive(profile: BrowserProfile, download: Download, name: unknown): Promise<Entry> {
     const dir = join(profileDir(this.world.stateDir, profile.name), "downloads");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     let tooLarge = false;
@@ -491,8 +508,8 @@ export class BrowserService {
         finished !== undefined && (statSync(finished, { throwIfNoEntry: false })?.size ?? 0) > MAX_DOWNLOAD_BYTES;
     }
     if (tooLarge || failure) {
-      await download.delete().catch(() => undefined);
       if (failure === "timed out") await download.cancel().catch(() => undefined);
+      await download.delete().catch(() => undefined);
       throw new BrowserError(
         tooLarge
           ? `download refused: larger than ${MAX_DOWNLOAD_BYTES / 1024 / 1024} MB`
@@ -612,18 +629,44 @@ export class BrowserService {
       }
       case "snapshot": {
         const { id, page } = await this.#page(session, args.targetId);
-        const max = clamp(args.maxChars, 1, MAX_SNAPSHOT_CHARS, MAX_SNAPSHOT_CHARS);
+        if (args.snapshotFormat === "aria" || args.format === "aria") {
+          const cdp = await session.context.newCDPSession(page);
+          try {
+            const { nodes } = (await cdp.send("Accessibility.getFullAXTree")) as { nodes: AxNode[] };
+            return {
+              ok: true,
+              format: "aria",
+              targetId: id,
+              url: page.url(),
+              nodes: ariaNodes(nodes, clamp(args.limit, 1, 2000, 500)),
+            };
+          } finally {
+            await cdp.detach().catch(() => undefined);
+          }
+        }
+        // Upstream's efficient mode: interactive, compact, 6 deep, 8,000 characters.
+        const efficient = args.mode === "efficient";
+        const depth = efficient ? 6 : typeof args.depth === "number" ? clamp(args.depth, 1, 100, 100) : undefined;
         const root = typeof args.selector === "string" && args.selector ? args.selector : "body";
-        const text = await page.locator(root).first().ariaSnapshot({ mode: "ai", timeout: 20_000 });
-        const refs = (text.match(/\[ref=(f\d+)?e\d+\]/g) ?? []).length;
+        const raw = await page
+          .locator(root)
+          .first()
+          .ariaSnapshot({ mode: "ai", timeout: 20_000, ...(depth !== undefined ? { depth } : {}) });
+        const shaped = shapeSnapshot(raw, {
+          interactive: efficient || args.interactive === true,
+          compact: efficient || args.compact === true,
+          query: typeof args.query === "string" ? args.query : undefined,
+          maxChars: clamp(args.maxChars, 1, MAX_SNAPSHOT_CHARS, efficient ? 8000 : MAX_SNAPSHOT_CHARS),
+        });
         return {
           ok: true,
           format: "ai",
           targetId: id,
           url: page.url(),
-          truncated: text.length > max,
-          stats: { lines: text.split("\n").length, chars: text.length, refs },
-          snapshot: text.slice(0, max),
+          truncated: shaped.truncated,
+          stats: shaped.stats,
+          refs: shaped.stats.refs,
+          snapshot: shaped.text,
         };
       }
       case "act":
@@ -757,6 +800,10 @@ export class BrowserService {
 
   /** `e12`-style refs from the last snapshot (a leading `@` or `ref=` is dropped). */
   #ref(page: Page, value: unknown, name: string): Locator {
+    if (typeof value === "string" && /^(@|ref=)?ax\d+$/.test(value))
+      throw new BrowserError(
+        `${name} ${value} is from an aria snapshot, which is for reading: take a snapshot in the ai format to act`,
+      );
     if (typeof value !== "string" || !/^(@|ref=)?(f\d+)?e\d+$/.test(value))
       throw new BrowserError(`${name} must be an e12-style ref from the last snapshot`);
     return page.locator(`aria-ref=${value.replace(/^@|^ref=/, "")}`);

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -173,7 +173,8 @@ test(
         `--user-data-dir=${userData}`,
         `${siteUrl}/storage`,
       ],
-      { stdio: "ignore" },
+      // Its own process group, so the test can stop the whole browser (renderers included) at the end.
+      { stdio: "ignore", detached: true },
     );
     const version = async () => {
       const res = await fetch(`http://127.0.0.1:${cdpPort}/json/version`, { signal: AbortSignal.timeout(1000) });
@@ -213,8 +214,10 @@ test(
     } finally {
       await client.close();
       await gw.stop();
-      chromium.kill("SIGKILL");
-      rmSync(userData, { recursive: true, force: true });
+      const exited = new Promise((r) => chromium.once("exit", r));
+      process.kill(-chromium.pid!, "SIGKILL");
+      await exited;
+      rmSync(userData, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
       gw.home.cleanup();
     }
   },
@@ -243,6 +246,18 @@ test(
       assert.match(JSON.stringify(errors.errors), /boom in the page/);
       const requests = await call("GET", "/requests", { query: { filter: siteUrl } });
       assert.ok((requests.requests as Result[]).some((r) => r.status === 200 && r.resourceType === "document"));
+
+      // Snapshot shapes: efficient is a flat list of what one can act on; aria is for reading only.
+      const efficient = String((await call("GET", "/snapshot", { query: { mode: "efficient" } })).snapshot);
+      assert.match(efficient, /^- button "Ask" \[ref=(f\d+)?e\d+\]$/m);
+      assert.doesNotMatch(efficient, /paragraph|unset/);
+      const aria = (await call("GET", "/snapshot", { query: { snapshotFormat: "aria" } })).nodes as Result[];
+      const askNode = aria.find((n) => n.role === "button" && n.name === "Ask");
+      assert.match(String(askNode?.ref), /^ax\d+$/);
+      await assert.rejects(
+        call("POST", "/act", { body: { kind: "click", ref: askNode?.ref } }),
+        /from an aria snapshot, which is for reading/,
+      );
 
       const pdf = await call("POST", "/pdf");
       assert.equal(readFileSync(String(pdf.path)).subarray(0, 5).toString(), "%PDF-");
@@ -364,6 +379,23 @@ test(
       const pdf = await cli("pdf");
       assert.equal(pdf.code, 0, pdf.stderr);
       assert.match(pdf.stdout, /^PDF: .*\.pdf$/m);
+      const doctor = await cli("doctor");
+      assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+      assert.match(doctor.stdout, /^\[pass\] DevTools port: \d+, this gateway's browser$/m);
+      assert.match(doctor.stdout, /^\[pass\] Browser: \//m);
+      // Something else holds the idle default profile's port: doctor names it and fails.
+      const squatter = createNetServer();
+      await new Promise<void>((r) => squatter.listen(gw.port + 11, "127.0.0.1", () => r()));
+      try {
+        const blocked = await cli("doctor", "--browser-profile", "openclaw");
+        assert.equal(blocked.code, 1);
+        assert.match(
+          blocked.stdout,
+          new RegExp(`^\\[fail\\] DevTools port: ${gw.port + 11} is used by another process`, "m"),
+        );
+      } finally {
+        squatter.close();
+      }
       const unknown = await cli("status", "--browser-profile", "nope");
       assert.notEqual(unknown.code, 0);
       assert.match(unknown.stderr, /no browser profile "nope"/);

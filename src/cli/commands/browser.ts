@@ -50,6 +50,11 @@ export function renderBrowser(kind: string, r: Result): string[] {
     case "navigate":
       return [`navigated: ${String(r.url)}`, `id: ${String(r.targetId)}`];
     case "snapshot":
+      if (r.format === "aria")
+        return ((r.nodes as Result[] | undefined) ?? []).map(
+          (n) =>
+            `${"  ".repeat(Number(n.depth) || 0)}- ${String(n.role)} ${JSON.stringify(n.name ?? "")} [${String(n.ref)}]`,
+        );
       return [String(r.snapshot ?? "")];
     case "text":
       return [String(r.text ?? "")];
@@ -57,6 +62,13 @@ export function renderBrowser(kind: string, r: Result): string[] {
       return [String(r.path)];
     case "pdf":
       return [`PDF: ${String(r.path)}`];
+    case "doctor":
+      return [
+        `profile: ${String(r.profile)}  status: ${String(r.status)}`,
+        ...((r.checks as Result[] | undefined) ?? []).map(
+          (c) => `[${String(c.status)}] ${String(c.label)}: ${String(c.summary)}`,
+        ),
+      ];
     case "console":
       return ((r.messages as Result[] | undefined) ?? []).map((m) => `[${String(m.type)}] ${String(m.text)}`);
     case "errors":
@@ -109,11 +121,15 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     );
     if (opts.json) ctx.printJson(result);
     else for (const line of renderBrowser(kind, result)) ctx.print(line);
-    done(EXIT.ok);
+    // A doctor that found a failure says so in its exit code too, for scripts.
+    done(kind === "doctor" && result.ok === false ? EXIT.failure : EXIT.ok);
   };
 
   command("status", "Show whether the browser runs, which Chromium, headless and sandbox").action((o: Options) =>
     call("status", o, "GET", "/"),
+  );
+  command("doctor", "Check what would stop the browser from working, without starting it").action((o: Options) =>
+    call("doctor", o, "GET", "/doctor"),
   );
   command("start", "Start the browser").action((o: Options) => call("start", o, "POST", "/start"));
   command("stop", "Stop the browser").action((o: Options) => call("stop", o, "POST", "/stop"));
@@ -130,8 +146,35 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     );
   command("snapshot", "Print the page as an accessibility snapshot with refs (e12)")
     .option("--target-id <id>", "the tab")
-    .action((o: Options & { targetId?: string }) =>
-      call("snapshot", o, "GET", "/snapshot", { query: o.targetId ? { targetId: o.targetId } : {} }),
+    .option("--format <format>", "ai (default) or aria (the accessibility tree, for reading)")
+    .option("--efficient", "interactive elements only, compact, 6 deep")
+    .option("--interactive", "only elements one can act on")
+    .option("--compact", "without unnamed containers")
+    .option("--depth <n>", "how deep")
+    .option("--query <words>", "only lines holding all these words")
+    .action(
+      (
+        o: Options & {
+          targetId?: string;
+          format?: string;
+          efficient?: boolean;
+          interactive?: boolean;
+          compact?: boolean;
+          depth?: string;
+          query?: string;
+        },
+      ) =>
+        call("snapshot", o, "GET", "/snapshot", {
+          query: {
+            ...(o.targetId ? { targetId: o.targetId } : {}),
+            ...(o.format ? { snapshotFormat: o.format } : {}),
+            ...(o.efficient ? { mode: "efficient" } : {}),
+            ...(o.interactive ? { interactive: true } : {}),
+            ...(o.compact ? { compact: true } : {}),
+            ...(o.depth ? { depth: Number(o.depth) } : {}),
+            ...(o.query ? { query: o.query } : {}),
+          },
+        }),
     );
   command("text", "Print the page's readable text")
     .option("--selector <css>", "a part of the page")

@@ -30,6 +30,8 @@ export function routeToAction(
   switch (key) {
     case "GET /":
       return { action: "status" };
+    case "GET /doctor":
+      return { action: "doctor" };
     case "POST /start":
       return { action: "start" };
     case "POST /stop":
