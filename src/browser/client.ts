@@ -23,7 +23,12 @@ import {
   type BrowserSettings,
 } from "./settings.js";
 
-type Pending = { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void };
+type Pending = {
+  resolve: (value: Record<string, unknown>) => void;
+  reject: (error: Error) => void;
+  /** The driver the call went to: only its exit fails the call. */
+  child: ChildProcess;
+};
 
 /** What the gateway gives its browser: the state directory, its environment, the settings, a log. */
 export interface BrowserClientWorld {
@@ -106,7 +111,13 @@ export class BrowserClient {
     });
     child.on("message", (message: DriverMessage) => {
       if (message.type === "log") this.world.log[message.level ?? "info"](message.msg ?? "", message.fields);
-      if (message.type === "running" && message.profile) {
+      // No browser left and no call of ours on its way: the driver goes, and the next call forks a new one.
+      const mine = [...this.#pending.values()].some((p) => p.child === child);
+      if (message.type === "idle" && this.#child === child && !mine) {
+        this.#child = undefined;
+        child.send({ type: "stop" });
+      }
+      if (message.type === "running" && message.profile && this.#child === child) {
         if (message.running) this.#running.add(message.profile);
         else this.#running.delete(message.profile);
       }
@@ -123,9 +134,12 @@ export class BrowserClient {
         );
     });
     child.on("exit", (code, signal) => {
-      if (this.#child === child) this.#child = undefined;
-      this.#running.clear();
+      if (this.#child === child) {
+        this.#child = undefined;
+        this.#running.clear();
+      }
       for (const [id, pending] of this.#pending) {
+        if (pending.child !== child) continue;
         pending.reject(
           new BrowserError(`the browser driver exited (${signal ?? `code ${code}`}); the next call starts it again`),
         );
@@ -150,7 +164,7 @@ export class BrowserClient {
     const child = this.#driver();
     const id = ++this.#seq;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, child });
       child.send({ type: "act", id, args, media, settings });
     });
   }

@@ -1,7 +1,7 @@
 /**
  * The browser driver process: the gateway forks it on the first `browser` call and relays calls to it
  * over IPC. It holds playwright-core and the CDP connections, so when the last profile's browser stops
- * (idle, `stop`, or the gateway stopping) this process exits and the gateway's memory is as it was before.
+ * (idle, `stop`, or the gateway stopping) the gateway stops this process and its memory is as it was before.
  * @module
  */
 import { BrowserService, clearArtifacts, type BrowserMedia } from "./service.js";
@@ -28,10 +28,13 @@ const send = (message: unknown) =>
   new Promise<void>((resolve) => (process.send ? process.send(message, undefined, {}, () => resolve()) : resolve()));
 const log = (level: "info" | "warn", msg: string, fields?: object) => void send({ type: "log", level, msg, fields });
 
-/** Nothing running and nothing asked: this process has no more to do. */
-function exitWhenIdle(): void {
+/**
+ * Nothing running and nothing asked: the gateway is told, and it stops this process unless it has just sent
+ * a call (only it knows; exiting here could drop a call already on its way).
+ */
+function reportIdle(): void {
   setImmediate(() => {
-    if (inflight === 0 && service && service.running.size === 0) process.exit(0);
+    if (inflight === 0 && service && service.running.size === 0) void send({ type: "idle" });
   });
 }
 
@@ -47,7 +50,7 @@ process.on("message", (raw: Init | Call | { type: "stop" }) => {
       },
       (profile, running) => {
         void send({ type: "running", profile, running });
-        if (!running) exitWhenIdle();
+        if (!running) reportIdle();
       },
     );
     return;
@@ -67,7 +70,7 @@ process.on("message", (raw: Init | Call | { type: "stop" }) => {
     )
     .finally(() => {
       inflight -= 1;
-      exitWhenIdle();
+      reportIdle();
     });
 });
 // The gateway went away (even by kill -9): take the browsers down with this process.

@@ -146,6 +146,14 @@ test("two managed profiles run side by side with nothing shared, each on its own
     assert.equal((await call("GET", "/")).running, true);
     assert.equal(((await call("GET", "/tabs")).tabs as Result[]).length >= 1, true);
 
+    // The last browser stopped and a call right behind it: the call starts a browser again instead of
+    // going to a driver on its way out.
+    for (let i = 0; i < 3; i++) {
+      await call("POST", "/stop");
+      const reopened = await call("POST", "/tabs/open", { body: { url: `${siteUrl}/storage` } });
+      assert.equal(reopened.title, "storage");
+    }
+
     await assert.rejects(
       call("GET", "/", { query: { profile: "nope" } }),
       /no browser profile "nope"; profiles: openclaw, work/,
