@@ -93,23 +93,24 @@ export interface AxNode {
   parentId?: string;
 }
 
+const axText = (v: AxValue | undefined) =>
+  typeof v?.value === "string" || typeof v?.value === "number" ? String(v.value) : "";
+
 /** Upstream's `aria` format: the accessibility tree's meaningful nodes in document order, `axN` refs, depth. */
 export function ariaNodes(tree: readonly AxNode[], limit: number): Record<string, unknown>[] {
   const byId = new Map(tree.map((n) => [n.nodeId, n]));
   const root = tree.find((n) => !n.parentId) ?? tree[0];
   const out: Record<string, unknown>[] = [];
-  const text = (v: AxValue | undefined) =>
-    typeof v?.value === "string" || typeof v?.value === "number" ? String(v.value) : "";
   // Iterative walk with an explicit stack: a hostile page's deep tree cannot overflow the call stack.
   const stack: [AxNode, number][] = root ? [[root, 0]] : [];
   while (stack.length > 0 && out.length < limit) {
     const [node, depth] = stack.pop()!;
-    const role = text(node.role);
+    const role = axText(node.role);
     const shown = !node.ignored && role !== "" && role !== "none" && role !== "generic" && role !== "InlineTextBox";
     if (shown) {
-      const name = text(node.name);
-      const value = text(node.value);
-      const description = text(node.description);
+      const name = axText(node.name);
+      const value = axText(node.value);
+      const description = axText(node.description);
       out.push({
         ref: `ax${out.length + 1}`,
         role,
@@ -121,7 +122,7 @@ export function ariaNodes(tree: readonly AxNode[], limit: number): Record<string
       });
     }
     const children = (node.childIds ?? []).map((id) => byId.get(id)).filter((n): n is AxNode => n !== undefined);
-    for (const child of children.reverse()) stack.push([child, shown ? depth + 1 : depth]);
+    for (const child of children.toReversed()) stack.push([child, shown ? depth + 1 : depth]);
   }
   return out;
 }

@@ -52,12 +52,19 @@ function json(
 
 type BearerVerdict = "ok" | "missing" | "invalid" | "limited";
 
-function checkBearer(runtime: GatewayRuntime, req: IncomingMessage): { verdict: BearerVerdict; retryAfterMs: number } {
+/**
+ * The request's credential checked against the gateway's secret (or a paired device's operator token),
+ * through the auth rate limiter. `presented`: the credential, by default the `Authorization: Bearer` one.
+ */
+export function checkBearer(
+  runtime: GatewayRuntime,
+  req: IncomingMessage,
+  presented: string | undefined = bearerOf(req.headers.authorization),
+): { verdict: BearerVerdict; retryAfterMs: number } {
   const address = normalizeAddress(req.socket.remoteAddress ?? "unknown");
   const wait = runtime.rateLimiter.retryAfterMs(address);
   if (wait > 0) return { verdict: "limited", retryAfterMs: wait };
   if (runtime.auth.mode === "none") return { verdict: "ok", retryAfterMs: 0 };
-  const presented = bearerOf(req.headers.authorization);
   if (presented === undefined) return { verdict: "missing", retryAfterMs: 0 };
   const outcome = checkSharedSecret(runtime.auth, { token: presented, password: presented });
   if (outcome.ok) return { verdict: "ok", retryAfterMs: 0 };

@@ -246,7 +246,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     browser: new BrowserClient({
       stateDir: paths.stateDir,
       env,
-      settings: () => browserSettings(runtime.snapshot.config.browser, env, settings.port + 11),
+      settings: () => browserSettings(runtime.snapshot.config.browser, env, runtime.settings.port + 11),
       log: log.child("browser"),
     }),
     tailscale: options.tailscale ?? systemTailscale(env),
@@ -317,6 +317,30 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     }
   }
   await applyTailscale();
+  // Upstream's opt-in browser control port (gateway + 2, loopback only); the CLI and the agent use the socket.
+  let browserControl: { server: import("node:http").Server; port: number } | undefined;
+  async function applyBrowserControl(): Promise<void> {
+    const wanted =
+      envFlag(env, "OPENCLAW_EAGER_BROWSER_CONTROL_SERVER") && !envFlag(env, "OPENCLAW_SKIP_BROWSER_CONTROL_SERVER");
+    const port = runtime.settings.port + 2;
+    if (browserControl && (!wanted || browserControl.port !== port)) {
+      const closing = browserControl.server;
+      browserControl = undefined;
+      closing.closeAllConnections();
+      await new Promise((r) => closing.close(r));
+    }
+    if (!wanted || browserControl) return;
+    try {
+      const { startBrowserControl } = await import("./browser-control.js");
+      browserControl = { server: await startBrowserControl(runtime, port), port };
+      log.info(`browser control listening on 127.0.0.1:${port}`);
+    } catch (error) {
+      log.warn(
+        `browser control could not listen on 127.0.0.1:${port} (${(error as Error).message}); the browser still works through the gateway (browser.request)`,
+      );
+    }
+  }
+  await applyBrowserControl();
   // Container switches (docker-compose.yml): channels and the canvas host stay off when asked.
   for (const name of ["OPENCLAW_SKIP_CHANNELS", "OPENCLAW_SKIP_CANVAS_HOST"])
     if (envFlag(env, name))
@@ -371,6 +395,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
       }
       lock.update({ port: runtime.settings.port });
       await applyTailscale();
+      await applyBrowserControl();
       runtime.reload = {
         ...runtime.reload,
         status: runtime.reload.status === "failed" ? "failed" : "ok",
@@ -482,6 +507,10 @@ export async function runGateway(options: RunGatewayOptions): Promise<number> {
     await runtime.channels.stop(Math.min(3000, limits.drainTimeoutMs));
     // No Chromium outlives the gateway (one left by a killed gateway is stopped at the next start).
     await runtime.browser.stop();
+    if (browserControl) {
+      browserControl.server.closeAllConnections();
+      browserControl.server.close();
+    }
     runtime.agents.abortAll();
     await server.stop("gateway stopping");
     if (exposed !== "off" && runtime.settings.tailscale.resetOnExit) {

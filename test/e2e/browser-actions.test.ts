@@ -414,3 +414,70 @@ test(
     }
   },
 );
+
+test(
+  "the control port (OPENCLAW_EAGER_BROWSER_CONTROL_SERVER=1): loopback only, the gateway's auth, no cross-site mutations",
+  { skip },
+  async () => {
+    const port = await freePort();
+    const gw = await startGateway({
+      port,
+      home: makeHome(),
+      env: { OPENCLAW_EAGER_BROWSER_CONTROL_SERVER: "1" },
+      config: { gateway: { mode: "local", port }, browser: { ssrfPolicy: { allowedHostnames: ["127.0.0.1"] } } },
+    });
+    const control = `http://127.0.0.1:${port + 2}`;
+    const auth = { Authorization: `Bearer ${gw.token()}` };
+    const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${control}${path}`, {
+        method: "POST",
+        body,
+        headers: { ...auth, "Content-Type": "application/json", ...headers },
+      });
+    try {
+      assert.match(gw.output(), new RegExp(`browser control listening on 127\\.0\\.0\\.1:${port + 2}`));
+      assert.equal((await fetch(`${control}/`)).status, 401);
+      assert.equal((await fetch(`${control}/`, { headers: { Authorization: "Bearer wrong" } })).status, 401);
+      const status = (await (await fetch(`${control}/`, { headers: auth })).json()) as Result;
+      assert.equal(status.profile, "openclaw");
+      const basic = `Basic ${Buffer.from(`x:${gw.token()}`).toString("base64")}`;
+      assert.equal((await fetch(`${control}/profiles`, { headers: { Authorization: basic } })).status, 200);
+      assert.equal(
+        (await fetch(`${control}/profiles`, { headers: { "x-openclaw-password": gw.token()! } })).status,
+        200,
+      );
+
+      const url = JSON.stringify({ url: `${siteUrl}/` });
+      assert.equal((await post("/tabs/open", url, { Origin: "https://evil.example" })).status, 403);
+      assert.equal((await post("/tabs/open", url, { "Sec-Fetch-Site": "cross-site" })).status, 403);
+      const opened = await post("/tabs/open", url, { Origin: `http://127.0.0.1:${port + 2}` });
+      assert.equal(opened.status, 200);
+      assert.equal(((await opened.json()) as Result).title, "Actions");
+      const snapshot = (await (
+        await fetch(`${control}/snapshot?maxChars=40&interactive=true`, { headers: auth })
+      ).json()) as Result;
+      assert.equal(String(snapshot.snapshot).length, 40);
+      assert.equal(snapshot.truncated, true);
+
+      const broken = await post("/navigate", "{not json");
+      assert.equal(broken.status, 400);
+      assert.match(((await broken.json()) as { error: string }).error, /not valid JSON/);
+      const refused = await post("/navigate", JSON.stringify({ url: "http://10.9.9.9/" }));
+      assert.equal(refused.status, 400);
+      assert.match(((await refused.json()) as { error: string }).error, /navigation refused/);
+      assert.equal((await fetch(`${control}/nope`, { headers: auth })).status, 404);
+      assert.equal((await post("/navigate", "x".repeat(1024 * 1024 + 10))).status, 413);
+    } finally {
+      await gw.stop();
+      gw.home.cleanup();
+    }
+    // Off by default: nothing listens there.
+    const plain = await startGateway();
+    try {
+      await assert.rejects(fetch(`http://127.0.0.1:${plain.port + 2}/`, { signal: AbortSignal.timeout(2000) }));
+    } finally {
+      await plain.stop();
+      plain.home.cleanup();
+    }
+  },
+);

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { startGateway } from "./gateway-harness.js";
 
+const pathOf = (url: string) => new URL(url).pathname;
+
 function raw(port: number, path: string, headers: Record<string, string> = {}, method = "GET") {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
     (resolve, reject) => {
@@ -82,8 +84,7 @@ test("capability URLs: a node gets one in hello-ok, anyone may ask for a fresh o
     // Followed as a node's WebView would: no header, from "elsewhere" (through a proxy), which the
     // plain canvas path would refuse.
     const proxied = { "X-Forwarded-For": "203.0.113.7" };
-    const path = (url: string) => new URL(url).pathname;
-    const page = await raw(gw.port, `${path(fromHello!)}documents/cv_0123456789abcdef0123456789abcdef/`, proxied);
+    const page = await raw(gw.port, `${pathOf(fromHello!)}documents/cv_0123456789abcdef0123456789abcdef/`, proxied);
     assert.equal(page.status, 200);
     assert.match(page.body, /<h1>chart<\/h1>/);
 
@@ -93,7 +94,7 @@ test("capability URLs: a node gets one in hello-ok, anyone may ask for a fresh o
     assert.notEqual(fresh.url, fromHello);
     assert.ok(fresh.expiresAtMs > Date.now() + 9 * 60_000 && fresh.expiresAtMs <= Date.now() + 10 * 60_000);
     const asked = await operator.call<{ url: string }>("node.pluginSurface.refresh", {});
-    const cap = path(asked.url);
+    const cap = pathOf(asked.url);
     assert.equal(
       (await raw(gw.port, `${cap}documents/cv_0123456789abcdef0123456789abcdef/index.html`, proxied)).status,
       200,

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { BrowserError } from "../../browser/settings.js";
 import { ErrorCodes, GatewayError, invalidRequest } from "../../protocol/errors.js";
+import type { GatewayRuntime } from "../runtime.js";
 import type { MethodHandler } from "./index.js";
 import { parseParams } from "./params.js";
 
@@ -90,23 +91,43 @@ export function routeToAction(
   }
 }
 
+/**
+ * One control-API request on the gateway's browser, for `browser.request` and the control port alike:
+ * the route's action run on the profile `query.profile` names. Undefined for a route this gateway does not
+ * have; a `BrowserError` for what the caller can fix.
+ */
+export async function runBrowserRoute(
+  runtime: GatewayRuntime,
+  request: { method: string; path: string; query: Record<string, unknown>; body: Record<string, unknown> },
+): Promise<Record<string, unknown> | undefined> {
+  const args = routeToAction(request.method, request.path, request.query, request.body);
+  if (!args) return undefined;
+  const workspace = runtime.snapshot.config.agents?.defaults?.workspace ?? runtime.paths.workspaceDir;
+  return runtime.browser.act(
+    { ...args, ...(typeof request.query.profile === "string" ? { profile: request.query.profile } : {}) },
+    // Files the CLI saves go beside the browser's profiles; uploads come from the agent's workspace.
+    { dir: join(runtime.paths.stateDir, "browser", "media"), uploadRoots: [workspace] },
+  );
+}
+
 export const handlers: Record<string, MethodHandler> = {
   "browser.request": async ({ runtime, params }) => {
     const p = parseParams("browser.request", requestParams, params);
-    const args = routeToAction(p.method, p.path, p.query ?? {}, p.body ?? {});
-    if (!args) throw invalidRequest(`no browser route ${p.method} ${p.path}`);
+    let result: Record<string, unknown> | undefined;
     try {
-      const workspace = runtime.snapshot.config.agents?.defaults?.workspace ?? runtime.paths.workspaceDir;
-      return await runtime.browser.act(
-        { ...args, ...(typeof p.query?.profile === "string" ? { profile: p.query.profile } : {}) },
-        // Files the CLI saves go beside the browser's profiles; uploads come from the agent's workspace.
-        { dir: join(runtime.paths.stateDir, "browser", "media"), uploadRoots: [workspace] },
-      );
+      result = await runBrowserRoute(runtime, {
+        method: p.method,
+        path: p.path,
+        query: p.query ?? {},
+        body: p.body ?? {},
+      });
     } catch (error) {
       if (error instanceof BrowserError) throw invalidRequest(error.message);
       throw new GatewayError(ErrorCodes.UNAVAILABLE, `browser: ${(error as Error).message}`, {
         details: { hint: "See docs/browser.md (troubleshooting), or openclaw logs --level warn" },
       });
     }
+    if (!result) throw invalidRequest(`no browser route ${p.method} ${p.path}`);
+    return result;
   },
 };
