@@ -57,6 +57,21 @@ test("defaultProfile, the legacy browser.cdpUrl, per-profile headless and execut
   assert.equal(browserSettings({ defaultProfile: "gone" }, env, 18800).defaultProfile, "openclaw");
 });
 
+test("upstream's MCP and extension drivers are named as missing, with the way to attach instead", () => {
+  const s = browserSettings(
+    {
+      profiles: {
+        user: { driver: "existing-session" },
+        relay: { driver: "extension", cdpUrl: "http://10.0.0.2:9222" },
+      },
+    },
+    env,
+    18800,
+  );
+  assert.throws(() => profileOf(s, "user"), /driver existing-session .* give the profile cdpUrl and attachOnly: true/);
+  assert.equal(profileOf(s, "relay").attach, true, "with a cdpUrl it is attached to");
+});
+
 test("CDP URLs are shown without their credentials or tokens", () => {
   assert.equal(
     redactCdpUrl("wss://user:pw@host.example/devtools?token=s3cret"),

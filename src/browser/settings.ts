@@ -32,6 +32,8 @@ export interface BrowserProfile {
   readonly headlessSource: string;
   /** Declared under `browser.profiles` (the default `openclaw` profile exists without it). */
   readonly configured: boolean;
+  /** Why this profile cannot be used here (upstream's `existing-session` and `extension` drivers). */
+  readonly unsupported?: string | undefined;
 }
 
 export interface BrowserSettings {
@@ -120,7 +122,13 @@ export function browserSettings(
   const profiles = planned.map(({ name, p, url, attach, port }): BrowserProfile => {
     const cdpPort = port ?? freePort();
     const headless = headlessOf(p);
+    const driver = typeof p.driver === "string" ? p.driver : "openclaw";
     return {
+      ...(driver !== "openclaw" && driver !== "clawd" && !url
+        ? {
+            unsupported: `profile ${name} uses driver ${driver} (Chrome DevTools MCP or the extension relay), which this gateway does not have: start that browser with --remote-debugging-port and give the profile cdpUrl and attachOnly: true`,
+          }
+        : {}),
       name,
       attach,
       cdpPort,
@@ -153,6 +161,7 @@ export function profileOf(settings: BrowserSettings, name: unknown): BrowserProf
     throw new BrowserError(
       `no browser profile ${JSON.stringify(wanted)}; profiles: ${settings.profiles.map((p) => p.name).join(", ")} (add one under browser.profiles)`,
     );
+  if (profile.unsupported) throw new BrowserError(profile.unsupported);
   return profile;
 }
 

@@ -364,6 +364,7 @@ export const configSchema = v.partial(
               attachOnly: v.optional(v.boolean()),
               headless: v.optional(v.boolean()),
               executablePath: v.optional(nonEmpty),
+              driver: v.optional(v.picklist(["openclaw", "clawd", "existing-session", "extension"])),
             }),
           ),
         ),
