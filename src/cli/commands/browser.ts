@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import type { CliContext } from "../command.js";
-import { EXIT } from "../errors.js";
+import { CliError, EXIT } from "../errors.js";
 import { addRpcOptions, parseTimeout, withGateway, type RpcOptions } from "../gateway-rpc.js";
 
 type Options = RpcOptions & { json?: boolean; browserProfile?: string };
@@ -294,6 +294,27 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
     .action((name: string | undefined, o: Options) =>
       call("download", o, "POST", "/wait/download", { body: name ? { path: name } : {} }),
     );
+  command("act", 'Run any act request given as JSON, e.g. \'{"kind":"fill","fields":[…]}\' or a batch')
+    .argument("<request>", "the act request as a JSON object with kind")
+    .action((raw: string, o: Options) => {
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch (error) {
+        throw new CliError(`act: the request is not valid JSON (${(error as Error).message})`, {
+          exitCode: EXIT.usage,
+          hint: `for example: openclaw browser act '{"kind":"click","ref":"e12"}'`,
+        });
+      }
+      if (!body || typeof body !== "object" || Array.isArray(body) || typeof (body as Result).kind !== "string")
+        throw new CliError("act: the request must be a JSON object with kind", {
+          exitCode: EXIT.usage,
+          hint: `for example: openclaw browser act '{"kind":"press","key":"Enter"}'`,
+        });
+      return call((body as Result).kind === "evaluate" ? "evaluate" : "act", o, "POST", "/act", {
+        body: body as Result,
+      });
+    });
   command("close", "Close a tab (the current one by default)")
     .argument("[targetId]")
     .action((targetId: string | undefined, o: Options) =>
