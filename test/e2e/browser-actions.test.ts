@@ -405,14 +405,14 @@ test(
         squatter.close();
       }
       const pressed = await cli("act", '{"kind":"press","key":"Tab"}');
-    assert.equal(pressed.code, 0, pressed.stderr);
-    const malformed = await cli("act", "{kind: press");
-    assert.equal(malformed.code, 2);
-    assert.match(malformed.stderr, /act: the request is not valid JSON/);
-    const kindless = await cli("act", "[1]");
-    assert.equal(kindless.code, 2);
-    assert.match(kindless.stderr, /must be a JSON object with kind/);
-    const unknown = await cli("status", "--browser-profile", "nope");
+      assert.equal(pressed.code, 0, pressed.stderr);
+      const malformed = await cli("act", "{kind: press");
+      assert.equal(malformed.code, 2);
+      assert.match(malformed.stderr, /act: the request is not valid JSON/);
+      const kindless = await cli("act", "[1]");
+      assert.equal(kindless.code, 2);
+      assert.match(kindless.stderr, /must be a JSON object with kind/);
+      const unknown = await cli("status", "--browser-profile", "nope");
       assert.notEqual(unknown.code, 0);
       assert.match(unknown.stderr, /no browser profile "nope"/);
     } finally {
