@@ -161,12 +161,24 @@ export class BrowserService {
     if (!settings.enabled) throw new BrowserError("the browser is off (browser.enabled: false)");
     this.#touch(profile.name);
     let session = this.#sessions.get(profile.name);
+    const current = session && (await session.catch(() => undefined));
+    if (current && !current.browser.isConnected()) {
+      // Gone a moment ago (crashed, killed, the remote end closed) before its exit was noticed: start afresh.
+      this.world.log.warn("the browser was gone; starting it again", { profile: profile.name });
+      if (current.launched) stopChromium(current.launched.process);
+      if (this.#sessions.get(profile.name) === session) this.#forget(profile.name);
+      session = undefined;
+      this.#touch(profile.name);
+    }
+    session = this.#sessions.get(profile.name);
     if (!session) {
-      session = (profile.attach ? this.#attach(profile) : this.#launch(settings, profile)).catch((error: unknown) => {
-        this.#sessions.delete(profile.name);
-        this.onRunning(profile.name, false);
-        throw error;
-      });
+      const starting = (profile.attach ? this.#attach(profile) : this.#launch(settings, profile)).catch(
+        (error: unknown) => {
+          if (this.#sessions.get(profile.name) === starting) this.#forget(profile.name);
+          throw error;
+        },
+      );
+      session = starting;
       this.#sessions.set(profile.name, session);
       this.onRunning(profile.name, true);
     }
@@ -191,10 +203,10 @@ export class BrowserService {
       stopChromium(launched.process);
       throw new BrowserLaunchError(`could not attach to Chromium over CDP: ${(error as Error).message}`);
     }
-    void launched.exited.then(() => {
-      // Crashed or killed: the next call starts a new one.
-      if (this.#sessions.has(profile.name))
-        this.world.log.warn("browser exited; the next call starts it again", { profile: profile.name });
+    void launched.exited.then(async () => {
+      // Crashed or killed: the next call starts a new one (unless one already has: then this is old news).
+      if (!(await this.#holds(profile.name, (s) => s.launched === launched))) return;
+      this.world.log.warn("browser exited; the next call starts it again", { profile: profile.name });
       this.#forget(profile.name);
       forgetPid(dir);
     });
@@ -218,9 +230,11 @@ export class BrowserService {
     }
     // The remote browser went away (or we stopped): the next call connects again.
     session.browser.on("disconnected", () => {
-      if (this.#sessions.has(profile.name))
+      void this.#holds(profile.name, (s) => s.browser === session.browser).then((current) => {
+        if (!current) return;
         this.world.log.warn("lost the remote browser; the next call connects again", { profile: profile.name });
-      this.#forget(profile.name);
+        this.#forget(profile.name);
+      });
     });
     this.world.log.info("attached to a browser", { profile: profile.name });
     return session;
@@ -244,6 +258,12 @@ export class BrowserService {
     // Tabs a page opens itself (window.open, target=_blank) are guarded at once.
     context.on("page", (page) => void this.#adopt(session, page, true));
     return session;
+  }
+
+  /** Whether the profile's current session (once started) is the one `isIt` recognises. */
+  async #holds(name: string, isIt: (session: Session) => boolean): Promise<boolean> {
+    const current = await this.#sessions.get(name)?.catch(() => undefined);
+    return current !== undefined && isIt(current);
   }
 
   #forget(name: string): void {

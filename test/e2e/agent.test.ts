@@ -294,13 +294,24 @@ test("a label set with sessions.patch survives the next run (runs and methods sh
       );
       const main = list.sessions.find((s) => s.key.endsWith("main"));
       assert.equal(main?.label, "kept");
-      // And on disk, once the write-behind has run.
-      await new Promise((r) => setTimeout(r, 300));
-      const index = JSON.parse(
-        readFileSync(join(gw.stateDir, "agents", "default", "sessions", "sessions.json"), "utf8"),
-      ) as Record<string, { label?: string; totalTokens?: number }>;
-      assert.equal(index.main?.label, "kept");
-      assert.ok((index.main?.totalTokens ?? 0) > 0);
+      // And on disk, once the write-behind has run (waited for, bounded, rather than a fixed pause).
+      const file = join(gw.stateDir, "agents", "default", "sessions", "sessions.json");
+      type Index = Record<string, { label?: string; totalTokens?: number }>;
+      const read = (): Index | undefined => {
+        try {
+          return JSON.parse(readFileSync(file, "utf8")) as Index;
+        } catch {
+          return undefined; // not written yet
+        }
+      };
+      const deadline = Date.now() + 10_000;
+      let index = read();
+      while (!(index?.main?.label === "kept" && (index.main.totalTokens ?? 0) > 0) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        index = read();
+      }
+      assert.equal(index?.main?.label, "kept");
+      assert.ok((index?.main?.totalTokens ?? 0) > 0);
     } finally {
       await client.close();
     }
