@@ -141,6 +141,8 @@ export class BrowserService {
   readonly #ids = new WeakMap<Page, string>();
   readonly #guards = new WeakMap<Page, Promise<void>>();
   readonly #records = new WeakMap<Page, TabRecord>();
+  /** Names given to tabs (`open` with `label`, or `label`): a tab can be named by them instead of its id. */
+  readonly #labels = new WeakMap<Page, string>();
   /** Downloads being received or saved now. */
   #downloading = 0;
 
@@ -435,7 +437,13 @@ export class BrowserService {
 
   async #page(session: Session, targetId: unknown): Promise<{ id: string; page: Page }> {
     const wanted = typeof targetId === "string" && targetId ? targetId : undefined;
-    const id = wanted ?? session.current;
+    // A tab by its id, else by the label it was given.
+    const id =
+      wanted === undefined
+        ? session.current
+        : session.tabs.has(wanted)
+          ? wanted
+          : [...session.tabs].find(([, p]) => this.#labels.get(p) === wanted)?.[0];
     const page = id ? session.tabs.get(id) : undefined;
     if (page && id) {
       await this.#guard(session, page);
@@ -578,10 +586,12 @@ export class BrowserService {
   }
 
   async #tab(page: Page, id: string): Promise<Entry> {
+    const label = this.#labels.get(page);
     return {
       targetId: id,
       tabId: id,
-      suggestedTargetId: id,
+      suggestedTargetId: label ?? id,
+      ...(label ? { label } : {}),
       title: await page.title().catch(() => ""),
       url: page.url(),
       type: "page",
@@ -615,8 +625,11 @@ export class BrowserService {
           tabs: await Promise.all([...session.tabs].map(([id, page]) => this.#tab(page, id))),
         };
       case "open": {
+        // Checked before the tab exists: a refused label leaves no tab behind.
+        const label = typeof args.label === "string" && args.label ? this.#label(session, args.label) : undefined;
         const page = await session.context.newPage();
         const id = this.#adopt(session, page, true);
+        if (label) this.#labels.set(page, label);
         try {
           const download = await this.#navigate(session, page, String(args.targetUrl ?? args.url ?? ""));
           if (download) return download;
@@ -626,7 +639,16 @@ export class BrowserService {
         }
         return this.#tab(page, id);
       }
+      case "label": {
+        const { id, page } = await this.#page(session, args.targetId);
+        if (typeof args.label !== "string" || !args.label)
+          throw new BrowserError("label needs label: a name for the tab");
+        this.#labels.set(page, this.#label(session, args.label, page));
+        return this.#tab(page, id);
+      }
       case "focus": {
+        if (typeof args.targetId !== "string" || !args.targetId)
+          throw new BrowserError('focus needs targetId: a tab id (t2) or label, from action "tabs"');
         const { id, page } = await this.#page(session, args.targetId);
         session.current = id;
         await page.bringToFront();
@@ -816,6 +838,16 @@ export class BrowserService {
           `unknown action ${JSON.stringify(action)}; one of status, start, stop, profiles, tabs, open, focus, close, navigate, snapshot, screenshot, act, text, console, errors, requests, pdf, upload, dialog, download, waitfordownload, emulate`,
         );
     }
+  }
+
+  /** A label that names one tab only, and not like a tab id. */
+  #label(session: Session, label: string, self?: Page): string {
+    if (!/^[\w .-]{1,64}$/.test(label) || /^t\d+$/.test(label))
+      throw new BrowserError("a tab label is 1 to 64 letters, digits, spaces, . _ or -, and not like a tab id (t3)");
+    for (const page of session.tabs.values())
+      if (page !== self && this.#labels.get(page) === label)
+        throw new BrowserError(`another tab is already labelled ${JSON.stringify(label)}`);
+    return label;
   }
 
   /** `e12`-style refs from the last snapshot (a leading `@` or `ref=` is dropped). */

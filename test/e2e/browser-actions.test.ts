@@ -404,6 +404,29 @@ test(
       } finally {
         squatter.close();
       }
+      // Tabs by label: opened with one, listed with it, selected, renamed and closed by it.
+      const labelled = await cli("tab", "new", `${siteUrl}/storage`, "--label", "shop");
+      assert.equal(labelled.code, 0, labelled.stderr);
+      assert.match(labelled.stdout, /^label: shop$/m);
+      assert.match((await cli("tab")).stdout, /\[tab: t\d+ label: shop\]/);
+      assert.equal((await cli("tab", "select", "shop")).code, 0);
+      assert.equal((await cli("text", "--selector", "title")).code, 0);
+      assert.equal((await cli("tab", "label", "shop", "store")).code, 0);
+      const before = JSON.parse((await cli("tabs", "--json")).stdout) as { tabCount: number };
+      const clash = await cli("tab", "new", "--label", "store");
+      assert.notEqual(clash.code, 0);
+      assert.match(clash.stderr, /another tab is already labelled "store"/);
+      assert.equal(
+        (JSON.parse((await cli("tabs", "--json")).stdout) as { tabCount: number }).tabCount,
+        before.tabCount,
+        "no tab left by the refusal",
+      );
+      assert.equal((await cli("tab", "close", "store")).code, 0);
+      assert.doesNotMatch((await cli("tab")).stdout, /label: store/);
+      const nowhere = await cli("tab", "select", "store");
+      assert.notEqual(nowhere.code, 0);
+      assert.match(nowhere.stderr, /no tab store/);
+
       const pressed = await cli("act", '{"kind":"press","key":"Tab"}');
       assert.equal(pressed.code, 0, pressed.stderr);
       const malformed = await cli("act", "{kind: press");

@@ -40,13 +40,18 @@ export function renderBrowser(kind: string, r: Result): string[] {
       const tabs = (r.tabs as Result[] | undefined) ?? [];
       if (tabs.length === 0) return ["No tabs (browser closed or no targets)."];
       return tabs.flatMap((t, i) => [
-        `${i + 1}. ${String(t.title) || "(untitled)"} [tab: ${String(t.tabId)}]`,
+        `${i + 1}. ${String(t.title) || "(untitled)"} [tab: ${String(t.tabId)}${t.label ? ` label: ${String(t.label)}` : ""}]`,
         `   ${String(t.url)}`,
         `   id: ${String(t.targetId)}`,
       ]);
     }
     case "open":
-      return [`opened: ${String(r.url)}`, `id: ${String(r.targetId)}`];
+      return [
+        `opened: ${String(r.url)}`,
+        `tab: ${String(r.tabId ?? r.targetId)}`,
+        ...(r.label ? [`label: ${String(r.label)}`] : []),
+        `id: ${String(r.targetId)}`,
+      ];
     case "navigate":
       return [`navigated: ${String(r.url)}`, `id: ${String(r.targetId)}`];
     case "snapshot":
@@ -199,6 +204,44 @@ export function register(program: Command, ctx: CliContext, done: (code: number)
   command("press", "Press a key (Enter, Control+L, …)")
     .argument("<key>")
     .action((key: string, o: Options) => call("act", o, "POST", "/act", { body: { kind: "press", key } }));
+  const tab = browser.command("tab").description("Tabs: list (no subcommand), new, label, select, close");
+  const tabCommand = (name: string, description: string) =>
+    addRpcOptions(
+      tab
+        .command(name)
+        .description(description)
+        .option("--json", "print as JSON")
+        .option("--browser-profile <name>", "the browser profile"),
+      30_000,
+    );
+  addRpcOptions(
+    tab.option("--json", "print as JSON").option("--browser-profile <name>", "the browser profile"),
+    30_000,
+  ).action((o: Options) => call("tabs", o, "POST", "/tabs/action", { body: { action: "list" } }));
+  tabCommand("new", "Open a new tab (about:blank, or a URL)")
+    .argument("[url]")
+    .option("--label <label>", "a name to refer to the tab by")
+    .action((url: string | undefined, o: Options & { label?: string }) =>
+      call("open", o, "POST", "/tabs/action", {
+        body: { action: "new", ...(url ? { url } : {}), ...(o.label ? { label: o.label } : {}) },
+      }),
+    );
+  tabCommand("label", "Name a tab")
+    .argument("<tab>", "its id (t2) or current label")
+    .argument("<label>")
+    .action((targetId: string, label: string, o: Options) =>
+      call("open", o, "POST", "/tabs/action", { body: { action: "label", targetId, label } }),
+    );
+  tabCommand("select", "Make a tab the current one")
+    .argument("<tab>", "its id (t2) or label")
+    .action((targetId: string, o: Options) =>
+      call("act", o, "POST", "/tabs/action", { body: { action: "select", targetId } }),
+    );
+  tabCommand("close", "Close a tab")
+    .argument("<tab>", "its id (t2) or label")
+    .action((targetId: string, o: Options) =>
+      call("close", o, "POST", "/tabs/action", { body: { action: "close", targetId } }),
+    );
   command("focus", "Make a tab the current one")
     .argument("<targetId>")
     .action((targetId: string, o: Options) => call("act", o, "POST", "/tabs/focus", { body: { targetId } }));

@@ -42,9 +42,24 @@ export function routeToAction(
     case "GET /tabs":
       return { action: "tabs" };
     case "POST /tabs/open":
-      return { action: "open", targetUrl: body.url ?? body.targetUrl };
+      return { action: "open", targetUrl: body.url ?? body.targetUrl, label: body.label };
     case "POST /tabs/focus":
       return { action: "focus", targetId: body.targetId };
+    case "POST /tabs/action":
+      switch (body.action) {
+        case "list":
+          return { action: "tabs" };
+        case "new":
+          return { action: "open", targetUrl: body.url ?? "about:blank", label: body.label };
+        case "label":
+          return { action: "label", targetId: body.targetId, label: body.label };
+        case "select":
+          return { action: "focus", targetId: body.targetId };
+        case "close":
+          return { action: "close", targetId: body.targetId };
+        default:
+          return undefined;
+      }
     case "DELETE /tabs/:id":
       return { action: "close", targetId: tab };
     case "POST /navigate":
