@@ -167,8 +167,12 @@ export class BrowserService {
     if (current && !current.browser.isConnected()) {
       // Gone a moment ago (crashed, killed, the remote end closed) before its exit was noticed: start afresh.
       this.world.log.warn("the browser was gone; starting it again", { profile: profile.name });
-      if (current.launched) stopChromium(current.launched.process);
       if (this.#sessions.get(profile.name) === session) this.#forget(profile.name);
+      if (current.launched) {
+        // Its profile lock and port must be free before a new one starts on them.
+        stopChromium(current.launched.process);
+        await Promise.race([current.launched.exited, new Promise((r) => setTimeout(r, 3000))]);
+      }
       session = undefined;
       this.#touch(profile.name);
     }
