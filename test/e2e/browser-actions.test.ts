@@ -412,13 +412,13 @@ test(
       assert.equal((await cli("tab", "select", "shop")).code, 0);
       assert.equal((await cli("text", "--selector", "title")).code, 0);
       assert.equal((await cli("tab", "label", "shop", "store")).code, 0);
-      const before = JSON.parse((await cli("tabs", "--json")).stdout) as { tabCount: number };
+      const tabsBefore = JSON.parse((await cli("tabs", "--json")).stdout) as { tabCount: number };
       const clash = await cli("tab", "new", "--label", "store");
       assert.notEqual(clash.code, 0);
       assert.match(clash.stderr, /another tab is already labelled "store"/);
       assert.equal(
         (JSON.parse((await cli("tabs", "--json")).stdout) as { tabCount: number }).tabCount,
-        before.tabCount,
+        tabsBefore.tabCount,
         "no tab left by the refusal",
       );
       assert.equal((await cli("tab", "close", "store")).code, 0);
