@@ -157,7 +157,7 @@ export class BrowserClient {
     if (action === "profiles") return profileList(settings, this.#running);
     const profile = profileOf(settings, args.profile);
     const running = this.#running.has(profile.name);
-    if (action === "doctor") return browserDoctor(settings, profile, this.world.stateDir, running, this.world.env);
+    if (action === "doctor") return browserDoctor(settings, profile, this.world.stateDir, running);
     if (action === "status" || (action === "stop" && !running))
       return browserStatus(settings, profile, this.world.stateDir, running);
     if (!settings.enabled) throw new BrowserError("the browser is off (browser.enabled: false)");
@@ -205,7 +205,6 @@ export async function browserDoctor(
   profile: BrowserProfile,
   stateDir: string,
   running: boolean,
-  env: Readonly<Record<string, string | undefined>>,
 ): Promise<Record<string, unknown>> {
   const checks: Check[] = [];
   if (!settings.enabled)
@@ -269,11 +268,10 @@ export async function browserDoctor(
         summary: `${profile.cdpPort} is used by another process: the browser cannot start there (set the profile's cdpPort, or attachOnly to use that browser)`,
       });
     else checks.push({ id: "cdp-port", label: "DevTools port", status: "pass", summary: `${profile.cdpPort} is free` });
-    const noDisplay = process.platform === "linux" && !env.DISPLAY && !env.WAYLAND_DISPLAY;
     checks.push(
       profile.headless
         ? { id: "display", label: "Display", status: "info", summary: `headless (${profile.headlessSource})` }
-        : noDisplay
+        : !settings.hasDisplay
           ? {
               id: "display",
               label: "Display",

@@ -45,14 +45,14 @@ async function loadPlaywright(): Promise<typeof import("playwright-core")> {
 }
 
 /** Upstream's cap on AI snapshots. */
-export const MAX_SNAPSHOT_CHARS = 40_000;
+const MAX_SNAPSHOT_CHARS = 40_000;
 const NAVIGATE_TIMEOUT_MS = 20_000;
 const ACT_TIMEOUT_MS = 8_000;
 const WAIT_TIMEOUT_MS = 20_000;
 const DOWNLOAD_TIMEOUT_MS = 120_000;
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 const MAX_UPLOAD_FILES = 10;
-export const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
+const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
 /** Per tab, the newest entries kept for `console`, `errors` and `requests`. */
 const LOG_ENTRIES = { console: 200, errors: 100, requests: 200 } as const;
 const MAX_BATCH_ACTIONS = 100;
@@ -545,7 +545,7 @@ export class BrowserService {
       throw new BrowserError(
         tooLarge
           ? `download refused: larger than ${MAX_DOWNLOAD_BYTES / 1024 / 1024} MB`
-          : `download failed: ${failure}`,
+          : `download failed: ${failure}; try again, or fetch the file another way (exec with curl)`,
       );
     }
     const suggested = download.suggestedFilename();

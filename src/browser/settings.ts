@@ -30,14 +30,14 @@ export interface BrowserProfile {
   readonly executablePath?: string | undefined;
   readonly headless: boolean;
   readonly headlessSource: string;
-  /** Declared under `browser.profiles` (the default `openclaw` profile exists without it). */
-  readonly configured: boolean;
   /** Why this profile cannot be used here (upstream's `existing-session` and `extension` drivers). */
   readonly unsupported?: string | undefined;
 }
 
 export interface BrowserSettings {
   readonly enabled: boolean;
+  /** A display to show a headed browser on (`DISPLAY`/`WAYLAND_DISPLAY` on Linux; always elsewhere). */
+  readonly hasDisplay: boolean;
   readonly evaluateEnabled: boolean;
   readonly defaultProfile: string;
   readonly profiles: readonly BrowserProfile[];
@@ -136,12 +136,12 @@ export function browserSettings(
       executablePath: expandHome(p.executablePath ?? c.executablePath, env),
       headless: headless.value,
       headlessSource: headless.source,
-      configured: name in declared,
     };
   });
   const wanted = typeof c.defaultProfile === "string" ? c.defaultProfile : DEFAULT_PROFILE;
   return {
     enabled: c.enabled !== false,
+    hasDisplay: !noDisplay,
     evaluateEnabled: c.evaluateEnabled !== false,
     defaultProfile: profiles.some((p) => p.name === wanted) ? wanted : DEFAULT_PROFILE,
     profiles,

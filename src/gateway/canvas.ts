@@ -98,7 +98,10 @@ export function serveCanvas(
   if (path.startsWith(CAP_PREFIX)) {
     const [token = "", ...after] = path.slice(CAP_PREFIX.length).split("/");
     if (!input.capabilities.valid(token))
-      return reply(403, "Forbidden: this canvas link has expired or is not valid; ask for a new one\n");
+      return reply(
+        403,
+        "Forbidden: this canvas link has expired or is not valid; ask for a new one (node.pluginSurface.refresh)\n",
+      );
     rest = after.join("/");
   } else {
     if (!input.authorized()) return;
